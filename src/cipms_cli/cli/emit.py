@@ -1,0 +1,54 @@
+"""Send a command's data to stdout or to ``-o``, atomically."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from cipms_cli.errors import UsageError
+
+TEXT_SUFFIXES = {"json": (".json",), "csv": (".csv",), "md": (".md", ".markdown"), "jsonl": (".jsonl", ".ndjson")}
+
+
+def resolve_format(fmt: str | None, output: Path | None, allowed: Sequence[str], default: str) -> str:
+    """The format, from --format or else the -o extension; a mismatch is a usage error."""
+    by_suffix = None
+    if output is not None:
+        suffix = output.suffix.lower()
+        for name in allowed:
+            if suffix in TEXT_SUFFIXES.get(name, (f".{name}",)):
+                by_suffix = name
+    if fmt is None:
+        return by_suffix or default
+    if fmt not in allowed:
+        raise UsageError(f"--format must be one of {', '.join(allowed)}")
+    if output is not None and by_suffix is not None and by_suffix != fmt:
+        raise UsageError(
+            f"-o {output} has a .{by_suffix} extension but --format is {fmt}; make them agree"
+        )
+    if output is not None and fmt == "xlsx" and output.suffix.lower() != ".xlsx":
+        raise UsageError(f"-o {output}: an xlsx output needs a .xlsx file name")
+    return fmt
+
+
+def emit_text(text: str, output: Path | None, inputs: Sequence[str]) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    from cipms_cli.output.atomic import write_text
+
+    write_text(output, text, inputs)
+
+
+def emit_bytes(data: bytes, output: Path | None, inputs: Sequence[str]) -> None:
+    if output is None:
+        if sys.stdout.isatty():
+            raise UsageError("binary output (xlsx) needs -o FILE.xlsx or a redirect")
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    from cipms_cli.output.atomic import write_bytes
+
+    write_bytes(output, data, inputs)

@@ -1,0 +1,81 @@
+"""Open a workbook safely and hand out its sheets' raw cell values.
+
+The guard refuses hostile files before any XML parser runs; the cell scan finds
+what python-calamine silently turns into blanks (error cells, formulas with no
+cached value, merged ranges).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+from python_calamine import CalamineWorkbook, SheetVisibleEnum
+
+from cipms_cli.errors import UnreadableInput
+from cipms_cli.workbook.cellscan import CellFlag, scan_cells, uses_1904_dates
+from cipms_cli.workbook.guard import load_input, sniff
+
+Cell = Any
+
+
+@dataclass
+class RawWorkbook:
+    path: str
+    kind: str  # xlsx, xlsm, xls, ods
+    sheet_names: list[str]
+    hidden: set[str]
+    flags: dict[str, list[CellFlag]]
+    date1904: bool
+    _book: CalamineWorkbook = field(repr=False)
+    _cache: dict[str, list[list[Cell]]] = field(default_factory=dict, repr=False)
+
+    def rows(self, sheet: str) -> list[list[Cell]]:
+        """All rows from A1, so that ``rows[i][j]`` is Excel row ``i + 1``, column ``j``."""
+        if sheet not in self._cache:
+            try:
+                data = self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            except Exception as exc:  # calamine raises its own error types
+                raise UnreadableInput(
+                    f"sheet '{sheet}' could not be read ({exc}); re-save the file in Excel "
+                    "or LibreOffice",
+                    code="corrupt-file",
+                    path=self.path,
+                ) from exc
+            self._cache[sheet] = data
+        return self._cache[sheet]
+
+
+def open_workbook(source: str) -> RawWorkbook:
+    """Read ``source`` (a path, or ``-`` for stdin). Raises UnreadableInput."""
+    data, name = load_input(source)
+    return open_bytes(data, name)
+
+
+def open_bytes(data: bytes, name: str) -> RawWorkbook:
+    kind = sniff(data, name)
+    try:
+        book = CalamineWorkbook.from_object(io.BytesIO(data))
+    except Exception as exc:
+        raise UnreadableInput(
+            f"the file could not be opened as a spreadsheet ({exc}); re-save it as .xlsx",
+            code="corrupt-file",
+            path=name,
+        ) from exc
+    if not book.sheet_names:
+        raise UnreadableInput(
+            "the workbook has no sheets; start from `cipms init`", code="empty-workbook", path=name
+        )
+    hidden = {
+        meta.name for meta in book.sheets_metadata if meta.visible != SheetVisibleEnum.Visible
+    }
+    return RawWorkbook(
+        path=name,
+        kind=kind,
+        sheet_names=list(book.sheet_names),
+        hidden=hidden,
+        flags=scan_cells(data, kind),
+        date1904=uses_1904_dates(data, kind),
+        _book=book,
+    )

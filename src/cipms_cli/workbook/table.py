@@ -1,0 +1,98 @@
+"""Find a sheet's header row and cut its records out, keeping Excel row numbers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from cipms_cli.workbook.cells import is_blank, normalise_key
+from cipms_cli.workbook.sheets import SheetSpec
+
+HEADER_SEARCH_ROWS = 30
+
+
+@dataclass
+class Table:
+    sheet: str
+    header_row: int  # as Excel numbers it
+    columns: dict[str, int]  # canonical column -> 0-based index
+    headers: dict[str, str]  # canonical column -> header as written
+    extra_columns: list[tuple[int, str]] = field(default_factory=list)
+    duplicate_columns: list[tuple[int, str]] = field(default_factory=list)
+    values: dict[str, list[Any]] = field(default_factory=dict)  # canonical -> cells
+    row_numbers: list[int] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.row_numbers)
+
+
+def _header_matches(row: list[Any], lookup: dict[str, str]) -> int:
+    return len({lookup[k] for k in (normalise_key(v) for v in row if isinstance(v, str)) if k in lookup})
+
+
+def find_header_row(rows: list[list[Any]], spec: SheetSpec) -> int | None:
+    """0-based index of the row that best matches the sheet's columns, or None."""
+    best, best_score = None, 0
+    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        score = _header_matches(row, spec.header_lookup)
+        if score > best_score:
+            best, best_score = i, score
+    return best
+
+
+def extract_table(sheet: str, rows: list[list[Any]], spec: SheetSpec) -> Table | None:
+    """The records under the header row; blank rows are skipped. None if no header."""
+    header_index = find_header_row(rows, spec)
+    if header_index is None:
+        return None
+    table = Table(sheet, header_index + 1, {}, {})
+    for j, cell in enumerate(rows[header_index]):
+        if is_blank(cell):
+            continue
+        canonical = spec.header_lookup.get(normalise_key(cell))
+        if canonical is None:
+            table.extra_columns.append((j, str(cell).strip()))
+        elif canonical in table.columns:
+            table.duplicate_columns.append((j, str(cell).strip()))
+        else:
+            table.columns[canonical] = j
+            table.headers[canonical] = str(cell).strip()
+    _cut_records(table, rows, header_index + 1)
+    return table
+
+
+def _cut_records(table: Table, rows: list[list[Any]], first: int) -> None:
+    indices = list(table.columns.values())
+    names = list(table.columns)
+    columns: list[list[Any]] = [[] for _ in names]
+    numbers: list[int] = []
+    for i in range(first, len(rows)):
+        row = rows[i]
+        picked = [row[j] if j < len(row) else "" for j in indices]
+        if all(v == "" or is_blank(v) for v in picked):
+            continue
+        numbers.append(i + 1)
+        for column, value in zip(columns, picked, strict=True):
+            column.append(value)
+    table.values = dict(zip(names, columns, strict=True))
+    table.row_numbers = numbers
+
+
+def read_key_values(rows: list[list[Any]]) -> list[tuple[int, str, Any]]:
+    """(Excel row, key, value) from a two-column sheet; a 'key'/'value' header is skipped."""
+    pairs = []
+    for i, row in enumerate(rows):
+        cells = [c for c in row if not is_blank(c)]
+        if not cells:
+            continue
+        first_index = next(j for j, c in enumerate(row) if not is_blank(c))
+        key = row[first_index]
+        value = row[first_index + 1] if first_index + 1 < len(row) else ""
+        if normalise_key(key) in {"key", "setting", "field", "item"} and normalise_key(value) in {
+            "value",
+            "setting_value",
+            "",
+        }:
+            continue
+        pairs.append((i + 1, str(key).strip(), None if is_blank(value) else value))
+    return pairs

@@ -1,0 +1,746 @@
+"""Validate a workbook against the contract and build the typed data the engine uses.
+
+Every problem is collected (never just the first) with its file, sheet, row,
+column, cell and value, in the spirit of pandera's lazy validation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel, ValidationError
+
+from cipms_cli.periods import Frequency, PeriodError, label_of, conform
+from cipms_cli.problems import Problem, Severity, column_letter
+from cipms_cli.settings import Settings, known_keys, settings_from
+from cipms_cli.workbook.columns import CellError, canonical_key, coerce_record, coerce_table
+from cipms_cli.errors import UnreadableInput
+from cipms_cli.workbook.reader import RawWorkbook, open_workbook
+from cipms_cli.workbook.sheets import (
+    AGENCY,
+    INDICATORS,
+    INFORMATIONAL_SHEETS,
+    OUTCOMES,
+    RESULTS,
+    SETTINGS,
+    Layout,
+    SheetSpec,
+    match_sheet,
+)
+from cipms_cli.workbook.table import Table, extract_table, read_key_values
+from cipms_cli.workbook.cells import normalise_key
+from cipms_cli.workbook.contract import Unit
+
+_FLAG_CODES = {
+    "error-cell": ("excel-error-cell", "holds the Excel error {detail}; fix the formula or type the value"),
+    "uncached-formula": (
+        "formula-not-calculated",
+        "holds a formula with no calculated value ({detail}); open and save the file in "
+        "Excel or LibreOffice so the value is stored, or type the value",
+    ),
+    "merged-cell": (
+        "merged-cell",
+        "is merged ({detail}); unmerge it and type the value in every row",
+    ),
+}
+
+
+@dataclass
+class WorkbookData:
+    """What a valid (or partly valid) workbook says, typed, for the engine."""
+
+    path: str
+    settings: Settings
+    agency: dict[str, Any]
+    outcomes: pd.DataFrame
+    indicators: pd.DataFrame
+    results: pd.DataFrame
+    sheets: dict[str, str] = field(default_factory=dict)  # spec name -> sheet name as written
+
+
+@dataclass
+class ValidationReport:
+    path: str
+    problems: list[Problem]
+    data: WorkbookData | None
+    readable: bool = True
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.WARNING]
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+
+class _Collector:
+    def __init__(self, path: str):
+        self.path = path
+        self.items: list[Problem] = []
+
+    def add(
+        self,
+        code: str,
+        message: str,
+        *,
+        severity: Severity = Severity.ERROR,
+        sheet: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        col_index: int | None = None,
+        value: Any = None,
+    ) -> None:
+        cell = f"{column_letter(col_index)}{row}" if col_index is not None and row else None
+        self.items.append(
+            Problem(code, severity, message, self.path, sheet, row, column, cell, value)
+        )
+
+    def cell_error(self, table: Table, err: CellError, severity: Severity = Severity.ERROR) -> None:
+        self.add(
+            err.code,
+            err.message,
+            severity=severity,
+            sheet=table.sheet,
+            row=table.row_numbers[err.index],
+            column=table.headers.get(err.column, err.column),
+            col_index=table.columns.get(err.column),
+            value=err.value,
+        )
+
+    def at(
+        self,
+        table: Table,
+        index: int,
+        column: str,
+        code: str,
+        message: str,
+        value: Any = None,
+        severity: Severity = Severity.ERROR,
+    ) -> None:
+        self.add(
+            code,
+            message,
+            severity=severity,
+            sheet=table.sheet,
+            row=table.row_numbers[index],
+            column=table.headers.get(column, column),
+            col_index=table.columns.get(column),
+            value=value,
+        )
+
+
+def validate_source(source: str) -> ValidationReport:
+    """Open and validate ``source``; an unreadable file becomes a report, not an exception."""
+    try:
+        book = open_workbook(source)
+        return validate_workbook(book)
+    except UnreadableInput as exc:
+        problem = Problem(exc.code, Severity.ERROR, exc.message, exc.path or source)
+        return ValidationReport(exc.path or source, [problem], None, readable=False)
+
+
+def validate_workbook(book: RawWorkbook) -> ValidationReport:
+    out = _Collector(book.path)
+    found = _match_sheets(book, out)
+    settings = _read_settings(book, found.get(SETTINGS.name), out)
+    agency = _read_agency(book, found.get(AGENCY.name), out)
+    tables: dict[str, Table] = {}
+    typed: dict[str, dict[str, list[Any]]] = {}
+    for spec in (OUTCOMES, INDICATORS, RESULTS):
+        sheet = found.get(spec.name)
+        if sheet is None:
+            continue
+        table = _read_table(book, sheet, spec, out)
+        if table is not None:
+            tables[spec.name] = table
+            typed[spec.name], errors = coerce_table(spec.model, table.values, len(table))
+            for err in errors:
+                out.cell_error(table, err)
+    _require_sheets(found, out)
+    outcomes = _outcomes_frame(tables, typed, out)
+    indicators = _indicators_frame(tables, typed, outcomes, settings, out)
+    results = _results_frame(tables, typed, indicators, settings, out)
+    _cross_checks(tables, outcomes, indicators, results, out)
+    data = WorkbookData(book.path, settings, agency, outcomes, indicators, results, found)
+    return ValidationReport(book.path, _in_sheet_order(out.items, book.sheet_names), data)
+
+
+def _in_sheet_order(problems: list[Problem], sheet_names: list[str]) -> list[Problem]:
+    position = {name: i for i, name in enumerate(sheet_names)}
+
+    def key(p: Problem) -> tuple[int, int, int, str]:
+        col = 0
+        if p.cell:
+            letters = p.cell.rstrip("0123456789")
+            for ch in letters:
+                col = col * 26 + ord(ch) - 64
+        return (position.get(p.sheet or "", -1), p.row or 0, col, p.code)
+
+    return sorted(problems, key=key)
+
+
+# --- sheets ------------------------------------------------------------------
+
+
+def _match_sheets(book: RawWorkbook, out: _Collector) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for name in book.sheet_names:
+        spec = match_sheet(name)
+        if spec is None:
+            if normalise_key(name) not in INFORMATIONAL_SHEETS:
+                out.add(
+                    "unknown-sheet",
+                    f"sheet '{name}' is not part of the workbook contract and is ignored",
+                    severity=Severity.WARNING,
+                    sheet=name,
+                )
+            continue
+        if spec.name in found:
+            out.add(
+                "duplicate-sheet",
+                f"sheets '{found[spec.name]}' and '{name}' both look like {spec.name}; "
+                f"'{found[spec.name]}' is read; rename or delete the other",
+                severity=Severity.WARNING,
+                sheet=name,
+            )
+            continue
+        found[spec.name] = name
+        if name in book.hidden:
+            out.add(
+                "hidden-sheet",
+                f"sheet '{name}' is hidden but is read as {spec.name}; unhide it so readers "
+                "see the same data",
+                severity=Severity.WARNING,
+                sheet=name,
+            )
+    return found
+
+
+def _require_sheets(found: dict[str, str], out: _Collector) -> None:
+    if INDICATORS.name not in found and RESULTS.name not in found:
+        if OUTCOMES.name not in found:
+            out.add(
+                "missing-sheet",
+                "the workbook has no Indicators, Results or Outcomes sheet; start from "
+                "`cipms init` or add them",
+            )
+        else:
+            out.add("missing-sheet", _missing_sheet_message(INDICATORS))
+        return
+    for spec in (OUTCOMES, INDICATORS, RESULTS):
+        if spec.name not in found:
+            out.add("missing-sheet", _missing_sheet_message(spec))
+
+
+def _missing_sheet_message(spec: SheetSpec) -> str:
+    names = ", ".join(a.replace("_", " ") for a in spec.aliases)
+    return f"required sheet '{spec.name}' is missing; add it (also accepted: {names})"
+
+
+def _read_table(book: RawWorkbook, sheet: str, spec: SheetSpec, out: _Collector) -> Table | None:
+    rows = book.rows(sheet)
+    table = extract_table(sheet, rows, spec)
+    if table is None:
+        out.add(
+            "missing-header",
+            f"no header row found in the first rows of '{sheet}'; add a row with the column "
+            f"names {', '.join(spec.required_columns)}",
+            sheet=sheet,
+        )
+        return None
+    missing = [c for c in spec.required_columns if c not in table.columns]
+    for name in missing:
+        aliases = [a for c in spec.columns if c.name == name for a in c.aliases]
+        also = f" (also accepted: {', '.join(aliases)})" if aliases else ""
+        out.add(
+            "missing-column",
+            f"required column '{name}' is missing from the header row; add it{also}",
+            sheet=sheet,
+            row=table.header_row,
+            column=name,
+        )
+    for j, header in table.extra_columns:
+        out.add(
+            "unknown-column",
+            f"column '{header}' is not part of the {spec.name} sheet and is ignored",
+            severity=Severity.WARNING,
+            sheet=sheet,
+            row=table.header_row,
+            column=header,
+            col_index=j,
+        )
+    for j, header in table.duplicate_columns:
+        out.add(
+            "duplicate-column",
+            f"column '{header}' repeats an earlier column and is ignored; delete or rename it",
+            severity=Severity.WARNING,
+            sheet=sheet,
+            row=table.header_row,
+            column=header,
+            col_index=j,
+        )
+    _report_cell_flags(book, table, out)
+    if missing:
+        return None
+    if not len(table):
+        out.add(
+            "empty-sheet",
+            f"'{sheet}' has a header row but no records",
+            severity=Severity.WARNING,
+            sheet=sheet,
+            row=table.header_row,
+        )
+    return table
+
+
+def _report_cell_flags(book: RawWorkbook, table: Table, out: _Collector) -> None:
+    by_index = {j: name for name, j in table.columns.items()}
+    last_row = table.row_numbers[-1] if table.row_numbers else table.header_row
+    for flag in book.flags.get(table.sheet, []):
+        if not table.header_row <= flag.row <= max(last_row, table.header_row):
+            continue
+        code, template = _FLAG_CODES[flag.kind]
+        canonical = by_index.get(flag.col)
+        in_data = flag.row > table.header_row and canonical is not None
+        out.add(
+            code,
+            f"cell {column_letter(flag.col)}{flag.row} " + template.format(detail=flag.detail),
+            severity=Severity.ERROR if in_data else Severity.WARNING,
+            sheet=table.sheet,
+            row=flag.row,
+            column=table.headers.get(canonical, canonical) if canonical else None,
+            col_index=flag.col,
+            value=flag.detail,
+        )
+
+
+def _read_key_value_sheet(
+    book: RawWorkbook, sheet: str | None
+) -> list[tuple[int, str, Any]]:
+    return read_key_values(book.rows(sheet)) if sheet else []
+
+
+def _read_settings(book: RawWorkbook, sheet: str | None, out: _Collector) -> Settings:
+    flat: dict[str, Any] = {}
+    rows: dict[str, int] = {}
+    known = {normalise_key(k).replace("_", ""): k for k in known_keys()}
+    for row, key, value in _read_key_value_sheet(book, sheet):
+        dotted = known.get(normalise_key(key).replace("_", ""))
+        if dotted is None:
+            out.add(
+                "unknown-setting",
+                f"setting '{key}' is not known and is ignored; see docs/workbook.md for the list",
+                severity=Severity.WARNING,
+                sheet=sheet,
+                row=row,
+                column="key",
+                col_index=0,
+                value=key,
+            )
+            continue
+        if value is not None:
+            flat[dotted] = value
+            rows[dotted] = row
+    try:
+        return settings_from(flat)
+    except ValidationError as exc:
+        for err in exc.errors():
+            dotted = ".".join(str(p) for p in err["loc"][:2])
+            out.add(
+                "invalid-setting",
+                f"setting {dotted}: {err['msg']}",
+                sheet=sheet,
+                row=rows.get(dotted),
+                column="value",
+                col_index=1,
+                value=flat.get(dotted),
+            )
+        valid = {k: v for k, v in flat.items() if not any(_loc(e) == k for e in exc.errors())}
+        return settings_from(valid)
+
+
+def _loc(err: Any) -> str:
+    return ".".join(str(p) for p in err["loc"][:2])
+
+
+def _read_agency(book: RawWorkbook, sheet: str | None, out: _Collector) -> dict[str, Any]:
+    raw: dict[str, Any] = {}
+    for row, key, value in _read_key_value_sheet(book, sheet):
+        name = canonical_key(AGENCY.model, key)
+        if name is None:
+            out.add(
+                "unknown-agency-field",
+                f"'{key}' is not an Agency field and is ignored",
+                severity=Severity.WARNING,
+                sheet=sheet,
+                row=row,
+                column="key",
+                col_index=0,
+                value=key,
+            )
+            continue
+        raw[name] = value
+    record, errors = coerce_record(AGENCY.model, raw)
+    for err in errors:
+        out.add(err.code, err.message, sheet=sheet, column=err.column, value=err.value)
+    return {k: v for k, v in record.items() if v is not None}
+
+
+# --- frames ------------------------------------------------------------------
+
+
+def _frame(typed: dict[str, list[Any]], table: Table) -> pd.DataFrame:
+    frame = pd.DataFrame(typed)
+    frame["row"] = table.row_numbers
+    frame["_index"] = range(len(table))
+    return frame
+
+
+def _empty(model: type[BaseModel]) -> pd.DataFrame:
+    return pd.DataFrame(columns=[*model.model_fields, "row", "_index"])
+
+
+def _duplicates(
+    frame: pd.DataFrame, keys: list[str], table: Table, code: str, what: str, out: _Collector
+) -> pd.DataFrame:
+    dup = frame.duplicated(keys, keep="first") & frame[keys].notna().all(axis=1)
+    if dup.any():
+        first_rows = frame.drop_duplicates(keys).set_index(keys)["row"]
+        for idx in frame.index[dup]:
+            key = tuple(frame.loc[idx, k] for k in keys)
+            first = first_rows.loc[key if len(key) > 1 else key[0]]
+            out.at(
+                table,
+                int(frame.at[idx, "_index"]),
+                keys[-1] if code == "duplicate-result" else keys[0],
+                code,
+                f"{what} {' / '.join(str(k) for k in key)} repeats row {first}; "
+                "keep one of the two rows",
+                value=str(key[-1] if code == "duplicate-result" else key[0]),
+            )
+    return frame[~dup]
+
+
+def _outcomes_frame(
+    tables: dict[str, Table], typed: dict[str, dict[str, list[Any]]], out: _Collector
+) -> pd.DataFrame:
+    if OUTCOMES.name not in tables:
+        return _empty(OUTCOMES.model)
+    table = tables[OUTCOMES.name]
+    frame = _frame(typed[OUTCOMES.name], table).dropna(subset=["outcome_id"])
+    return _duplicates(frame, ["outcome_id"], table, "duplicate-outcome", "outcome", out)
+
+
+def _parse_period_cell(
+    out: _Collector, table: Table, index: int, column: str, raw: Any, freq: Frequency, fiscal: int
+) -> Any:
+    try:
+        label = label_of(raw)
+        period = conform(label, freq, fiscal)
+    except PeriodError as exc:
+        out.at(table, index, column, exc.code, str(exc), raw)
+        return None
+    if label.from_text_date:
+        out.at(
+            table,
+            index,
+            column,
+            "date-as-text",
+            f"'{raw}' is a date typed as text; it was read as {label.day}, but a real date "
+            "cell or a period label such as 2024-Q1 is safer",
+            raw,
+            Severity.WARNING,
+        )
+    return period
+
+
+def _indicators_frame(
+    tables: dict[str, Table],
+    typed: dict[str, dict[str, list[Any]]],
+    outcomes: pd.DataFrame,
+    settings: Settings,
+    out: _Collector,
+) -> pd.DataFrame:
+    if INDICATORS.name not in tables:
+        return _empty(INDICATORS.model)
+    table = tables[INDICATORS.name]
+    frame = _frame(typed[INDICATORS.name], table).dropna(subset=["indicator_id"])
+    frame = _duplicates(frame, ["indicator_id"], table, "duplicate-indicator", "indicator", out)
+    fiscal = settings.fiscal_year_start_month
+    frame["target_period_given"] = frame["target_period"].notna()
+    for column in ("target_period", "baseline_period"):
+        parsed = []
+        for idx, raw, freq in zip(frame["_index"], frame[column], frame["frequency"], strict=True):
+            if raw is None or freq is None:
+                parsed.append(None)
+            else:
+                parsed.append(_parse_period_cell(out, table, idx, column, raw, freq, fiscal))
+        frame[column] = parsed
+    frame["rebase_periods"] = [
+        _parse_rebase(out, table, idx, raw, freq, fiscal)
+        for idx, raw, freq in zip(frame["_index"], frame["rebase_periods"], frame["frequency"], strict=True)
+    ]
+    for idx, rec in zip(frame["_index"], frame.itertuples(index=False), strict=True):
+        _check_indicator(out, table, int(idx), rec)
+    return frame
+
+
+def _parse_rebase(
+    out: _Collector, table: Table, index: int, raw: Any, freq: Any, fiscal: int
+) -> tuple[Any, ...]:
+    if raw is None or freq is None:
+        return ()
+    periods = []
+    for part in str(raw).replace(";", ",").split(","):
+        if part.strip():
+            period = _parse_period_cell(out, table, index, "rebase_periods", part.strip(), freq, fiscal)
+            if period is not None:
+                periods.append(period)
+    return tuple(sorted(periods))
+
+
+def _check_indicator(out: _Collector, table: Table, idx: int, rec: Any) -> None:
+    if rec.target_value is not None and not rec.target_period_given:
+        out.at(
+            table,
+            idx,
+            "target_period",
+            "missing-target-period",
+            "the indicator has a target value but no target period; say when it is due",
+        )
+    if rec.target_period is not None and rec.target_value is None:
+        out.at(
+            table,
+            idx,
+            "target_value",
+            "missing-target-value",
+            "the indicator has a target period but no target value",
+        )
+    if rec.unit is Unit.PERCENT:
+        for column in ("target_value", "baseline_value", "minimum_standard"):
+            value = getattr(rec, column)
+            if value is not None and not 0 <= value <= 100:
+                out.at(
+                    table,
+                    idx,
+                    column,
+                    "percent-out-of-range",
+                    f"{value:g} is not a percent between 0 and 100",
+                    value,
+                )
+    if rec.weight is not None and rec.weight < 0:
+        out.at(table, idx, "weight", "negative-weight", "a weight cannot be negative", rec.weight)
+    if rec.tolerance is not None and rec.tolerance < 0:
+        out.at(table, idx, "tolerance", "negative-tolerance", "a tolerance cannot be negative", rec.tolerance)
+    if rec.spc_baseline_points is not None and (
+        rec.spc_baseline_points < 12 or not float(rec.spc_baseline_points).is_integer()
+    ):
+        out.at(
+            table,
+            idx,
+            "spc_baseline_points",
+            "invalid-spc-baseline",
+            "SPC limits can be fixed only after a whole number of 12 or more points",
+            rec.spc_baseline_points,
+        )
+
+
+def _results_frame(
+    tables: dict[str, Table],
+    typed: dict[str, dict[str, list[Any]]],
+    indicators: pd.DataFrame,
+    settings: Settings,
+    out: _Collector,
+) -> pd.DataFrame:
+    columns = ["indicator_id", "period", "value", "numerator", "denominator", "note", "agency_id", "row"]
+    if RESULTS.name not in tables:
+        return pd.DataFrame(columns=columns)
+    table = tables[RESULTS.name]
+    frame = _frame(typed[RESULTS.name], table).dropna(subset=["indicator_id"])
+    known = indicators.set_index("indicator_id") if len(indicators) else None
+    unknown = ~frame["indicator_id"].isin(indicators["indicator_id"])
+    for idx, ind in zip(frame.loc[unknown, "_index"], frame.loc[unknown, "indicator_id"], strict=True):
+        out.at(
+            table,
+            int(idx),
+            "indicator_id",
+            "unknown-indicator",
+            f"indicator '{ind}' is not on the Indicators sheet; add it there or correct the id",
+            ind,
+        )
+    frame = frame[~unknown]
+    if known is None or frame.empty:
+        return pd.DataFrame(columns=columns)
+    frame = frame.join(known[["frequency", "unit", "source"]], on="indicator_id")
+    frame["period"] = _parse_result_periods(frame, table, settings, out)
+    frame = frame.dropna(subset=["period"])
+    frame = _fill_values(frame, table, out)
+    _check_values(frame, table, out)
+    keys = ["agency_id", "indicator_id", "period"] if frame["agency_id"].notna().any() else [
+        "indicator_id",
+        "period",
+    ]
+    frame = _duplicates(frame, keys, table, "duplicate-result", "result", out)
+    derived = frame["source"].notna()
+    for idx, ind in zip(frame.loc[derived, "_index"], frame.loc[derived, "indicator_id"], strict=True):
+        out.at(
+            table,
+            int(idx),
+            "indicator_id",
+            "derived-indicator-result",
+            f"indicator '{ind}' is computed from its source; this typed row is ignored",
+            ind,
+            Severity.WARNING,
+        )
+    frame = frame[~derived]
+    return frame[columns].reset_index(drop=True)
+
+
+def _parse_result_periods(
+    frame: pd.DataFrame, table: Table, settings: Settings, out: _Collector
+) -> list[Any]:
+    cache: dict[tuple[Any, Any, Any], Any] = {}
+    parsed: list[Any] = []
+    fiscal = settings.fiscal_year_start_month
+    for idx, raw, freq in zip(frame["_index"], frame["period"], frame["frequency"], strict=True):
+        if raw is None:
+            out.at(table, int(idx), "period", "missing-value", "the period is empty; it is required")
+            parsed.append(None)
+            continue
+        key = (type(raw), raw, freq)
+        if key not in cache:
+            try:
+                label = label_of(raw)
+                cache[key] = (conform(label, freq, fiscal), label.from_text_date, None)
+            except PeriodError as exc:
+                cache[key] = (None, False, exc)
+        period, from_text, exc = cache[key]
+        if exc is not None:
+            out.at(table, int(idx), "period", exc.code, str(exc), raw)
+        elif from_text:
+            out.at(
+                table,
+                int(idx),
+                "period",
+                "date-as-text",
+                f"'{raw}' is a date typed as text; read as {period}; a real date cell or a "
+                "period label such as 2024-Q1 is safer",
+                raw,
+                Severity.WARNING,
+            )
+        parsed.append(period)
+    return parsed
+
+
+def _fill_values(frame: pd.DataFrame, table: Table, out: _Collector) -> pd.DataFrame:
+    frame = frame.copy()
+    num, den = frame["numerator"], frame["denominator"]
+    has_ratio = num.notna() & den.notna() & (den != 0)
+    scale = frame["unit"].map(lambda u: 100.0 if u is Unit.PERCENT else 1.0)
+    computed = num / den.where(den != 0) * scale
+    zero = den.notna() & (den == 0)
+    for idx, value in zip(frame.loc[zero, "_index"], frame.loc[zero, "denominator"], strict=True):
+        out.at(table, int(idx), "denominator", "zero-denominator", "the denominator is 0; a rate needs a positive denominator", value)
+    half = num.notna() ^ den.notna()
+    for idx, n in zip(frame.loc[half, "_index"], num[half], strict=True):
+        column = "denominator" if n is not None and n == n else "numerator"
+        out.at(table, int(idx), column, "missing-value", "give both numerator and denominator, or neither")
+    missing = frame["value"].isna() & ~has_ratio & ~zero & ~half
+    for idx in frame.loc[missing, "_index"]:
+        out.at(table, int(idx), "value", "missing-value", "no value: type the value, or the numerator and denominator")
+    both = frame["value"].notna() & has_ratio
+    mismatch = both & ((frame["value"] - computed).abs() > 0.005 * computed.abs().clip(lower=1))
+    for idx, value, calc in zip(frame.loc[mismatch, "_index"], frame.loc[mismatch, "value"], computed[mismatch], strict=True):
+        out.at(
+            table,
+            int(idx),
+            "value",
+            "value-mismatch",
+            f"value {value:g} differs from numerator/denominator ({calc:.4g}); the value is used",
+            value,
+            Severity.WARNING,
+        )
+    frame["value"] = frame["value"].where(frame["value"].notna(), computed)
+    return frame.dropna(subset=["value"])
+
+
+def _check_values(frame: pd.DataFrame, table: Table, out: _Collector) -> None:
+    pct = frame["unit"].map(lambda u: u is Unit.PERCENT).astype(bool)
+    bad = pct & ((frame["value"] < 0) | (frame["value"] > 100))
+    _report(frame[bad], table, "value", "percent-out-of-range", "{v:g} is not a percent between 0 and 100", out)
+    over = frame["numerator"].notna() & (frame["numerator"] > frame["denominator"])
+    _report(frame[over], table, "numerator", "numerator-exceeds-denominator", "numerator {v:g} is greater than its denominator; check the two figures", out, "numerator")
+    neg = ~pct & frame["unit"].map(lambda u: u in (Unit.COUNT, Unit.DAYS)).astype(bool) & (frame["value"] < 0)
+    _report(frame[neg], table, "value", "negative-count", "{v:g} is negative; a count cannot be below 0", out)
+    for column in ("numerator", "denominator"):
+        negative = frame[column].notna() & (frame[column] < 0)
+        _report(frame[negative], table, column, "negative-count", "{v:g} is negative; a count cannot be below 0", out, column)
+
+
+def _report(
+    rows: pd.DataFrame,
+    table: Table,
+    column: str,
+    code: str,
+    template: str,
+    out: _Collector,
+    value_column: str = "value",
+) -> None:
+    for idx, value in zip(rows["_index"], rows[value_column], strict=True):
+        out.at(table, int(idx), column, code, template.format(v=value), value)
+
+
+def _cross_checks(
+    tables: dict[str, Table],
+    outcomes: pd.DataFrame,
+    indicators: pd.DataFrame,
+    results: pd.DataFrame,
+    out: _Collector,
+) -> None:
+    if INDICATORS.name not in tables:
+        return
+    table = tables[INDICATORS.name]
+    if OUTCOMES.name in tables:
+        orphan = ~indicators["outcome_id"].isin(outcomes["outcome_id"]) & indicators["outcome_id"].notna()
+        for idx, oid in zip(indicators.loc[orphan, "_index"], indicators.loc[orphan, "outcome_id"], strict=True):
+            out.at(
+                table,
+                int(idx),
+                "outcome_id",
+                "unknown-outcome",
+                f"outcome '{oid}' is not on the Outcomes sheet; add the outcome statement or correct the id",
+                oid,
+            )
+        used = set(indicators["outcome_id"])
+        otable = tables.get(OUTCOMES.name)
+        for idx, oid in zip(outcomes["_index"], outcomes["outcome_id"], strict=True):
+            if oid not in used and otable is not None:
+                out.at(
+                    otable,
+                    int(idx),
+                    "outcome_id",
+                    "outcome-without-indicator",
+                    f"no indicator evidences outcome '{oid}'; add one, or the outcome cannot be judged",
+                    oid,
+                    Severity.WARNING,
+                )
+    if RESULTS.name in tables:
+        reported = set(results["indicator_id"])
+        for idx, ind, source in zip(indicators["_index"], indicators["indicator_id"], indicators["source"], strict=True):
+            if ind not in reported and source is None:
+                out.at(
+                    table,
+                    int(idx),
+                    "indicator_id",
+                    "no-results",
+                    f"indicator '{ind}' has no rows on the Results sheet",
+                    ind,
+                    Severity.WARNING,
+                )

@@ -9,7 +9,7 @@ import typer
 
 from cipms_cli import __version__
 from cipms_cli.cli import console
-from cipms_cli.cli.commands import init_cmd, schema_cmd, validate_cmd
+from cipms_cli.cli.commands import init_cmd, schema_cmd, score_cmd, validate_cmd
 from cipms_cli.exit_codes import ExitCode
 
 app = typer.Typer(
@@ -43,6 +43,7 @@ def root(
 
 
 app.command("validate")(validate_cmd.validate)
+app.command("score")(score_cmd.score)
 app.command("init")(init_cmd.init)
 app.command("schema")(schema_cmd.schema)
 

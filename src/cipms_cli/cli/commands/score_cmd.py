@@ -1,0 +1,210 @@
+"""cipms score FILE"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from cipms_cli.cli import console
+from cipms_cli.exit_codes import ExitCode
+
+if TYPE_CHECKING:
+    from cipms_cli.engine.score import Scorecard
+    from cipms_cli.workbook.validate import ValidationReport
+
+
+class ScoreFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    CSV = "csv"
+    MD = "md"
+    XLSX = "xlsx"
+
+
+def score(
+    file: Annotated[str, typer.Argument(help="The workbook to score; - reads stdin.")],
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Use periods up to this one (e.g. 2024-Q4).")
+    ] = None,
+    fmt: Annotated[ScoreFormat | None, typer.Option("--format", "-f", help="text, json, csv, md or xlsx.")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="A cipms.toml whose settings override the Settings sheet.")
+    ] = None,
+) -> None:
+    """Baselines, targets, gaps, status, SPC (Making Data Count), forecasts, score and stars."""
+    with console.handled():
+        from cipms_cli.cli.emit import emit_bytes, emit_text, resolve_format
+
+        chosen = resolve_format(fmt.value if fmt else None, output, [f.value for f in ScoreFormat], "text")
+        card = build_scorecard(file, as_of, config)
+        if chosen == "json":
+            from cipms_cli.output.formats import to_json
+            from cipms_cli.output.scorecard import scorecard_document
+
+            emit_text(to_json(scorecard_document(card)), output, [file])
+        elif chosen == "csv":
+            from cipms_cli.output.formats import to_csv
+            from cipms_cli.output.scorecard import CSV_COLUMNS, scorecard_rows
+
+            emit_text(to_csv(scorecard_rows(card), CSV_COLUMNS), output, [file])
+        elif chosen == "md":
+            from cipms_cli.output.scorecard import scorecard_markdown
+
+            emit_text(scorecard_markdown(card), output, [file])
+        elif chosen == "xlsx":
+            from cipms_cli.output.scorecard import scorecard_xlsx
+
+            emit_bytes(scorecard_xlsx(card), output, [file])
+        else:
+            render_text(card, output, [file])
+        raise typer.Exit(ExitCode.OK)
+
+
+def build_scorecard(file: str, as_of: str | None, config: Path | None) -> Scorecard:
+    """Validate, then score; an invalid workbook ends the command with its errors (exit 1)."""
+    from cipms_cli.engine.score import score_workbook
+
+    report = checked_workbook(file)
+    data = report.data
+    assert data is not None
+    settings = merged_settings(data.settings, config)
+    return score_workbook(data, resolve_as_of(as_of, data, settings.fiscal_year_start_month), settings)
+
+
+def checked_workbook(file: str) -> ValidationReport:
+    from cipms_cli.workbook.validate import validate_source
+
+    report = validate_source(file)
+    if not report.readable:
+        console.err(f"{report.path}: {report.errors[0].message}")
+        raise typer.Exit(ExitCode.UNREADABLE)
+    if not report.valid:
+        for p in report.errors:
+            console.err(f"{p.location}: [{p.code}] {p.message}")
+        console.err(
+            f"{report.path}: INVALID ({len(report.errors)} errors); fix them, then score again "
+            f"(details: cipms validate {report.path})"
+        )
+        raise typer.Exit(ExitCode.INVALID)
+    return report
+
+
+def merged_settings(settings: Any, config: Path | None) -> Any:
+    if config is None:
+        return settings
+    from cipms_cli.settings import load_config, nest
+
+    overrides = nest(load_config(config))
+    merged = settings.model_dump()
+    for section, values in overrides.items():
+        if isinstance(values, dict):
+            merged.setdefault(section, {}).update(values)
+        else:
+            merged[section] = values
+    return type(settings).model_validate(merged)
+
+
+def resolve_as_of(as_of: str | None, data: Any, fiscal_start: int) -> Any:
+    from cipms_cli.engine.series import default_as_of
+    from cipms_cli.errors import UsageError
+    from cipms_cli.periods import PeriodError, parse_as_of
+
+    if as_of is not None:
+        try:
+            return parse_as_of(as_of, fiscal_start)
+        except PeriodError as exc:
+            raise UsageError(f"--as-of: {exc}") from None
+    reporting = data.agency.get("reporting_period")
+    end = None
+    if reporting is not None:
+        try:
+            end = parse_as_of(reporting, fiscal_start)
+        except PeriodError:
+            end = None
+    return end or default_as_of(data.results, None)
+
+
+STATUS_MARK = {
+    "met": "✔ met",
+    "on_track": "↗ on track",
+    "at_risk": "! at risk",
+    "off_track": "✘ off track",
+    "no_target": "· no target",
+    "no_data": "? no data",
+}
+STATUS_STYLE = {"met": "green", "on_track": "green", "at_risk": "yellow", "off_track": "red"}
+
+
+def render_text(card: Scorecard, output: Path | None, inputs: list[str]) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from cipms_cli.output.scorecard import spark
+
+    table = Table(title=escape(_title(card)), title_justify="left", show_lines=False)
+    for name, justify in [
+        ("ID", "left"), ("Indicator", "left"), ("Baseline", "right"), ("Latest", "right"),
+        ("Target", "right"), ("Gap", "right"), ("Status", "left"), ("Variation", "left"),
+        ("Assurance", "left"), ("Trend", "left"),
+    ]:
+        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for i in card.indicators:
+        status = i.status or "neutral"
+        mark = STATUS_MARK.get(status, status.replace("_", " "))
+        style = STATUS_STYLE.get(status)
+        table.add_row(
+            escape(i.indicator_id),
+            escape(i.name),
+            _fmt(i.baseline),
+            _fmt(i.latest),
+            _fmt(i.target),
+            _num(i.gap),
+            f"[{style}]{mark}[/]" if style else mark,
+            (i.spc.variation or "—").replace("_", " "),
+            (i.spc.assurance or "—").replace("_", " "),
+            spark(i),
+        )
+    if output is None:
+        out = console.stdout_console()
+    else:
+        import io
+
+        buffer = io.StringIO()
+        out = Console(file=buffer, width=160, no_color=True, highlight=False)
+    out.print(table)
+    out.print(escape(_footer(card)))
+    if output is not None:
+        from cipms_cli.cli.emit import emit_text
+
+        emit_text(buffer.getvalue(), output, inputs)
+
+
+def _title(card: Scorecard) -> str:
+    name = card.agency.get("agency_name") or card.path
+    return f"{name} — as of {card.as_of or 'latest'}"
+
+
+def _footer(card: Scorecard) -> str:
+    s = card.summary
+    counts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(s["counts"]["status"].items()))
+    score = "—" if s["score"] is None else f"{s['score']:.1f} / 10"
+    stars = "—" if s["stars"] is None else "★" * s["stars"] + "☆" * (3 - s["stars"]) + f" ({s['stars']} of 3)"
+    lines = [f"Status: {counts}", f"Score {score}   Stars {stars}"]
+    if s["key_failures"]:
+        lines.append(f"Stars capped: key indicator(s) {', '.join(s['key_failures'])} below minimum standard")
+    return "\n".join(lines)
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.1f}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+def _fmt(point: dict[str, Any]) -> str:
+    return _num(point.get("value"))

@@ -1,0 +1,312 @@
+"""Score every indicator of a validated workbook: the ``cipms score`` engine.
+
+``score_workbook`` is a pure function from the validated data to a ``Scorecard``;
+it never prints, and every figure is defined in docs/method.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cipms_cli.engine import quality
+from cipms_cli.engine.composite import composite, points
+from cipms_cli.engine.forecast import fit_lines, forecast_at, recent_points
+from cipms_cli.engine.series import build_series
+from cipms_cli.engine.spc import SpcSettings, spc_frame
+from cipms_cli.engine.targets import baselines, compare_with_target
+from cipms_cli.periods import Period
+from cipms_cli.settings import Settings
+
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class SpcPointOut:
+    period: str
+    value: float | None
+    point_type: str | None
+    rule: str | None
+    mean: float | None
+    lpl: float | None
+    upl: float | None
+
+
+@dataclass
+class SpcOut:
+    mean: float | None
+    lpl: float | None
+    upl: float | None
+    variation: str | None
+    assurance: str | None
+    trial_limits: bool
+    points: list[SpcPointOut] = field(default_factory=list)
+
+
+@dataclass
+class IndicatorScore:
+    indicator_id: str
+    name: str
+    outcome_id: str | None
+    outcome_statement: str | None
+    measure_type: str | None
+    direction: str
+    unit: str
+    frequency: str
+    owner: str | None
+    key: bool
+    weight: float
+    baseline: dict[str, Any]
+    latest: dict[str, Any]
+    target: dict[str, Any]
+    gap: float | None
+    progress: float | None
+    change_from_baseline: float | None
+    change_from_baseline_pct: float | None
+    percent_of_target: float | None
+    trajectory: float | None
+    tolerance: float | None
+    status: str | None
+    forecast: dict[str, Any]
+    attainment: float | None
+    points: float | None
+    points_available: float | None
+    data_quality: list[dict[str, str]]
+    spc: SpcOut
+
+
+@dataclass
+class Scorecard:
+    schema_version: int
+    path: str
+    agency: dict[str, Any]
+    as_of: str | None
+    indicators: list[IndicatorScore]
+    summary: dict[str, Any]
+
+
+def spc_settings(settings: Settings) -> SpcSettings:
+    o = settings.spc
+    return SpcSettings(
+        screen_outliers=o.screen_outliers,
+        shift_points=o.shift_points,
+        trend_points=o.trend_points,
+        two_of_three_counts_beyond_limits=o.two_of_three_counts_beyond_limits,
+        trial_limit_points=o.trial_limit_points,
+    )
+
+
+def _segments(series: pd.DataFrame, indicators: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Rebase segment number of each point, and the ordinal where each current segment starts."""
+    rebases = indicators.set_index("indicator_id")["rebase_periods"]
+    segment = np.zeros(len(series), dtype=int)
+    start: dict[str, float] = {}
+    for ind, periods in rebases.items():
+        if not periods:
+            continue
+        mask = (series["indicator_id"] == ind).to_numpy()
+        ordinals = series.loc[mask, "ordinal"].to_numpy()
+        cuts = np.array([p.ordinal for p in periods])
+        segment[mask] = np.searchsorted(cuts, ordinals, side="right")
+        start[str(ind)] = float(cuts[cuts <= ordinals.max()].max()) if (cuts <= ordinals.max()).any() else -np.inf
+    return pd.Series(segment, index=series.index), pd.Series(start, dtype=float)
+
+
+def _spc_input(series: pd.DataFrame, frame: pd.DataFrame, segment: pd.Series) -> pd.DataFrame:
+    per = frame[["direction", "target_value", "spc_baseline_points"]]
+    out = pd.DataFrame(
+        {
+            "key": series["indicator_id"],
+            "position": series.groupby("indicator_id", sort=False).cumcount(),
+            "value": series["value"].astype(float),
+            "segment": segment,
+        }
+    )
+    out["direction"] = series["indicator_id"].map(per["direction"].astype(str))
+    out["target"] = series["indicator_id"].map(per["target_value"]).astype(float)
+    out["fix_after"] = series["indicator_id"].map(per["spc_baseline_points"]).astype(float)
+    return out
+
+
+def score_workbook(
+    data: Any, as_of: dt.date | None, settings: Settings | None = None
+) -> Scorecard:
+    """``data`` is a validated ``WorkbookData``; ``as_of`` limits the periods used."""
+    settings = settings or data.settings
+    indicators = data.indicators.copy()
+    series = build_series(data.results, as_of)
+    frame = indicators.set_index("indicator_id", drop=False)
+    frame = frame.join(baselines(indicators, series))
+    frame["target_ordinal"] = [p.ordinal if isinstance(p, Period) else np.nan for p in frame["target_period"]]
+    frame = compare_with_target(frame, settings.status)
+
+    segment, segment_start = _segments(series, indicators)
+    spc_points, spc_summary = spc_frame(_spc_input(series, frame, segment), spc_settings(settings))
+    spc_points = spc_points.assign(period=series["period"].to_numpy(), indicator_id=series["indicator_id"].to_numpy())
+
+    fitted = fit_lines(recent_points(series, segment_start, settings.forecast.window))
+    forecast_ordinal = frame["target_ordinal"].where(
+        frame["target_ordinal"].notna(), frame["latest_ordinal"] + _periods_per_year(frame)
+    )
+    frame["forecast_value"] = forecast_at(fitted, forecast_ordinal).reindex(frame.index)
+    frame["forecast_slope"] = fitted["slope"].reindex(frame.index)
+    frame["forecast_ordinal"] = forecast_ordinal
+    earned = points(frame, settings.score)
+    frame = frame.join(earned)
+
+    flags = _flags(series, frame, spc_points, spc_summary, data, as_of, settings)
+    statements = dict(zip(data.outcomes["outcome_id"], data.outcomes["statement"], strict=True))
+    spc_by_indicator = _spc_by_indicator(spc_summary, spc_points)
+    results = [
+        _indicator(row, spc_by_indicator, flags, statements) for row in frame.itertuples(index=False)
+    ]
+    summary = _summary(results, composite(frame, earned, settings.score))
+    return Scorecard(
+        SCHEMA_VERSION,
+        data.path,
+        data.agency_json() if hasattr(data, "agency_json") else _agency(data.agency),
+        as_of.isoformat() if as_of else None,
+        results,
+        summary,
+    )
+
+
+def _agency(agency: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.label if isinstance(v, Period) else v) for k, v in agency.items()}
+
+
+def _periods_per_year(frame: pd.DataFrame) -> pd.Series:
+    return frame["frequency"].map(lambda f: {"monthly": 12, "quarterly": 4, "annual": 1}[str(f)])
+
+
+def _flags(
+    series: pd.DataFrame,
+    frame: pd.DataFrame,
+    spc_points: pd.DataFrame,
+    spc_summary: pd.DataFrame,
+    data: Any,
+    as_of: dt.date | None,
+    settings: Settings,
+) -> quality.FlagMap:
+    no_data = [str(i) for i in frame.index[frame["latest_value"].isna()]]
+    baseline_missing = [str(i) for i in frame.index[frame["baseline_missing"].fillna(False).astype(bool)]]
+    has_data = frame[frame["latest_value"].notna()]
+    return quality.merge(
+        quality.single(no_data, "no-data", "no figures up to the as-of period; nothing to judge"),
+        quality.single(
+            baseline_missing,
+            "baseline-not-found",
+            "there is no figure at baseline_period; the first figure is used as the baseline",
+        ),
+        quality.missing_periods(series),
+        quality.stale(has_data["latest_period"], has_data["frequency"].astype(str), as_of),
+        quality.small_denominators(frame["latest_denominator"], settings.data_quality.small_denominator),
+        quality.outliers(spc_points),
+        quality.trial_limits(spc_summary, settings.spc.trial_limit_points),
+        quality.unlinked(data.indicators, set(data.outcomes["outcome_id"])),
+    )
+
+
+def _num(value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if np.isnan(f) else f
+
+
+def _label(period: Any) -> str | None:
+    return period.label if isinstance(period, Period) else None
+
+
+def _indicator(
+    row: Any, spc: dict[str, SpcOut], flags: quality.FlagMap, statements: dict[str, str]
+) -> IndicatorScore:
+    ind = row.indicator_id
+    will_meet = None
+    forecast_value = _num(row.forecast_value)
+    if forecast_value is not None and _num(row.target_value) is not None:
+        direction = str(row.direction)
+        if direction == "increase":
+            will_meet = forecast_value >= row.target_value
+        elif direction == "decrease":
+            will_meet = forecast_value <= row.target_value
+    forecast_period = None
+    if _num(row.forecast_ordinal) is not None and _num(row.latest_ordinal) is not None:
+        forecast_period = row.latest_period.shift(int(row.forecast_ordinal - row.latest_ordinal)).label
+    return IndicatorScore(
+        indicator_id=ind,
+        name=row.name,
+        outcome_id=row.outcome_id,
+        outcome_statement=statements.get(row.outcome_id),
+        measure_type=row.measure_type.value if row.measure_type is not None else None,
+        direction=str(row.direction),
+        unit=str(row.unit),
+        frequency=str(row.frequency),
+        owner=row.owner,
+        key=bool(row.key),
+        weight=1.0 if _num(row.weight) is None else float(row.weight),
+        baseline={"period": _label(row.baseline_period), "value": _num(row.baseline_value), "source": row.baseline_source},
+        latest={"period": _label(row.latest_period), "value": _num(row.latest_value)},
+        target={"period": _label(row.target_period), "value": _num(row.target_value)},
+        gap=_num(row.gap),
+        progress=_num(row.progress),
+        change_from_baseline=_num(row.change_from_baseline),
+        change_from_baseline_pct=_num(row.change_from_baseline_pct),
+        percent_of_target=_num(row.percent_of_target),
+        trajectory=_num(row.trajectory),
+        tolerance=_num(row.tolerance_used),
+        status=row.status,
+        forecast={
+            "period": forecast_period,
+            "value": forecast_value,
+            "slope_per_period": _num(row.forecast_slope),
+            "will_meet_target": will_meet,
+        },
+        attainment=_num(row.attainment) if np.isfinite(row.attainment) else None,
+        points=_num(row.points),
+        points_available=_num(row.points_available),
+        data_quality=[{"code": f.code, "message": f.message} for f in flags.get(ind, [])],
+        spc=spc.get(ind) or SpcOut(None, None, None, None, None, False),
+    )
+
+
+def _spc_by_indicator(summary: pd.DataFrame, pts: pd.DataFrame) -> dict[str, SpcOut]:
+    out: dict[str, SpcOut] = {}
+    for ind, s in summary.iterrows():
+        out[str(ind)] = SpcOut(
+            mean=_num(s["mean"]),
+            lpl=_num(s["lpl"]),
+            upl=_num(s["upl"]),
+            variation=s["variation"],
+            assurance=s["assurance"],
+            trial_limits=bool(s["trial_limits"]),
+        )
+    columns = ["indicator_id", "period", "value", "point_type", "rule", "mean", "lpl", "upl"]
+    for ind, period, value, point_type, rule, mean, lpl, upl in pts[columns].itertuples(index=False):
+        out[ind].points.append(
+            SpcPointOut(period.label, _num(value), point_type, rule, _num(mean), _num(lpl), _num(upl))
+        )
+    return out
+
+
+def _summary(results: list[IndicatorScore], comp: Any) -> dict[str, Any]:
+    return {
+        "score": comp.score,
+        "stars": comp.stars,
+        "stars_before_cap": comp.stars_before_cap,
+        "scored_indicators": comp.scored_indicators,
+        "key_failures": comp.key_failures,
+        "counts": {
+            "status": dict(Counter(r.status or "none" for r in results)),
+            "variation": dict(Counter(r.spc.variation or "none" for r in results)),
+            "assurance": dict(Counter(r.spc.assurance or "none" for r in results)),
+        },
+    }

@@ -1,0 +1,38 @@
+"""Turn validated Results into one ordered series per indicator."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from cipms_cli.periods import Period
+
+SERIES_COLUMNS = ["indicator_id", "period", "ordinal", "end", "value", "numerator", "denominator"]
+
+
+def build_series(results: pd.DataFrame, as_of: dt.date | None = None) -> pd.DataFrame:
+    """One row per (indicator, period) up to ``as_of``, ordered by period.
+
+    ``ordinal`` counts periods of the indicator's own frequency, so that
+    differences of ordinals are numbers of periods.
+    """
+    if results.empty:
+        return pd.DataFrame(columns=SERIES_COLUMNS)
+    frame = results[["indicator_id", "period", "value", "numerator", "denominator"]].copy()
+    frame["ordinal"] = [p.ordinal for p in frame["period"]]
+    frame["end"] = [p.end for p in frame["period"]]
+    if as_of is not None:
+        frame = frame[frame["end"] <= as_of]
+    frame = frame.astype({"value": float, "numerator": float, "denominator": float})
+    frame = frame.sort_values(["indicator_id", "ordinal"], kind="stable")
+    return frame[SERIES_COLUMNS].reset_index(drop=True)
+
+
+def default_as_of(results: pd.DataFrame, reporting_period: Period | None) -> dt.date | None:
+    """The Agency sheet's reporting period, else the end of the latest period reported."""
+    if reporting_period is not None:
+        return reporting_period.end
+    if results.empty:
+        return None
+    return max(p.end for p in results["period"])

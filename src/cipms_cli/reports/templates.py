@@ -1,0 +1,51 @@
+"""Find the shipped Jinja templates and build the rendering environments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from cipms_cli.output.safe import markdown_cell
+
+
+def templates_dir() -> Path:
+    """Inside the wheel the templates sit in the package; in a checkout, at the repo root."""
+    here = Path(__file__).resolve().parent.parent
+    for candidate in (here / "templates", here.parent.parent / "templates"):
+        if (candidate / "score.md.j2").is_file():
+            return candidate
+    raise FileNotFoundError("cipms templates folder not found; reinstall cipms")
+
+
+def _number(value: object, digits: int = 1) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        if value != value:
+            return "—"
+        return f"{value:,.{digits}f}" if not value.is_integer() or digits == 0 else f"{value:,.0f}"
+    return str(value)
+
+
+def _label(value: object) -> str:
+    return "—" if value is None else str(value).replace("_", " ")
+
+
+def shipped_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(templates_dir())),
+        undefined=StrictUndefined,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    add_filters(env)
+    return env
+
+
+def add_filters(env: Environment) -> None:
+    env.filters["cell"] = markdown_cell
+    env.filters["num"] = _number
+    env.filters["label"] = _label

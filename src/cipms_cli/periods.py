@@ -188,9 +188,7 @@ def parse_label(text: str) -> ParsedLabel:
             a, b, y = int(g["a"]), int(g["b"]), int(g["y"])
             if a > 12 >= b:
                 d = _safe_date(y, b, a)
-            elif b > 12 >= a:
-                d = _safe_date(y, a, b)
-            elif a == b:
+            elif b > 12 >= a or a == b:
                 d = _safe_date(y, a, b)
             else:
                 raise PeriodError(

@@ -12,11 +12,14 @@ from typing import Any
 import pandas as pd
 from pydantic import BaseModel, ValidationError
 
-from cipms_cli.periods import Frequency, PeriodError, label_of, conform
+from cipms_cli.errors import UnreadableInput
+from cipms_cli.periods import Frequency, PeriodError, conform, label_of
 from cipms_cli.problems import Problem, Severity, column_letter
 from cipms_cli.settings import Settings, known_keys, settings_from
-from cipms_cli.workbook.columns import CellError, canonical_key, coerce_record, coerce_table
-from cipms_cli.errors import UnreadableInput
+from cipms_cli.workbook.cells import normalise_key
+from cipms_cli.workbook.collector import ProblemCollector
+from cipms_cli.workbook.columns import canonical_key, coerce_record, coerce_table
+from cipms_cli.workbook.contract import Unit
 from cipms_cli.workbook.reader import RawWorkbook, open_workbook
 from cipms_cli.workbook.sheets import (
     AGENCY,
@@ -25,16 +28,16 @@ from cipms_cli.workbook.sheets import (
     OUTCOMES,
     RESULTS,
     SETTINGS,
-    Layout,
     SheetSpec,
     match_sheet,
 )
 from cipms_cli.workbook.table import Table, extract_table, read_key_values
-from cipms_cli.workbook.cells import normalise_key
-from cipms_cli.workbook.contract import Unit
 
 _FLAG_CODES = {
-    "error-cell": ("excel-error-cell", "holds the Excel error {detail}; fix the formula or type the value"),
+    "error-cell": (
+        "excel-error-cell",
+        "holds the Excel error {detail}; fix the formula or type the value",
+    ),
     "uncached-formula": (
         "formula-not-calculated",
         "holds a formula with no calculated value ({detail}); open and save the file in "
@@ -80,62 +83,6 @@ class ValidationReport:
         return not self.errors
 
 
-class _Collector:
-    def __init__(self, path: str):
-        self.path = path
-        self.items: list[Problem] = []
-
-    def add(
-        self,
-        code: str,
-        message: str,
-        *,
-        severity: Severity = Severity.ERROR,
-        sheet: str | None = None,
-        row: int | None = None,
-        column: str | None = None,
-        col_index: int | None = None,
-        value: Any = None,
-    ) -> None:
-        cell = f"{column_letter(col_index)}{row}" if col_index is not None and row else None
-        self.items.append(
-            Problem(code, severity, message, self.path, sheet, row, column, cell, value)
-        )
-
-    def cell_error(self, table: Table, err: CellError, severity: Severity = Severity.ERROR) -> None:
-        self.add(
-            err.code,
-            err.message,
-            severity=severity,
-            sheet=table.sheet,
-            row=table.row_numbers[err.index],
-            column=table.headers.get(err.column, err.column),
-            col_index=table.columns.get(err.column),
-            value=err.value,
-        )
-
-    def at(
-        self,
-        table: Table,
-        index: int,
-        column: str,
-        code: str,
-        message: str,
-        value: Any = None,
-        severity: Severity = Severity.ERROR,
-    ) -> None:
-        self.add(
-            code,
-            message,
-            severity=severity,
-            sheet=table.sheet,
-            row=table.row_numbers[index],
-            column=table.headers.get(column, column),
-            col_index=table.columns.get(column),
-            value=value,
-        )
-
-
 def validate_source(source: str) -> ValidationReport:
     """Open and validate ``source``; an unreadable file becomes a report, not an exception."""
     try:
@@ -147,7 +94,7 @@ def validate_source(source: str) -> ValidationReport:
 
 
 def validate_workbook(book: RawWorkbook) -> ValidationReport:
-    out = _Collector(book.path)
+    out = ProblemCollector(book.path)
     found = _match_sheets(book, out)
     settings = _read_settings(book, found.get(SETTINGS.name), out)
     agency = _read_agency(book, found.get(AGENCY.name), out)
@@ -157,7 +104,7 @@ def validate_workbook(book: RawWorkbook) -> ValidationReport:
         sheet = found.get(spec.name)
         if sheet is None:
             continue
-        table = _read_table(book, sheet, spec, out)
+        table = read_table(book, sheet, spec, out)
         if table is not None:
             tables[spec.name] = table
             typed[spec.name], errors = coerce_table(spec.model, table.values, len(table))
@@ -189,7 +136,7 @@ def _in_sheet_order(problems: list[Problem], sheet_names: list[str]) -> list[Pro
 # --- sheets ------------------------------------------------------------------
 
 
-def _match_sheets(book: RawWorkbook, out: _Collector) -> dict[str, str]:
+def _match_sheets(book: RawWorkbook, out: ProblemCollector) -> dict[str, str]:
     found: dict[str, str] = {}
     for name in book.sheet_names:
         spec = match_sheet(name)
@@ -223,7 +170,7 @@ def _match_sheets(book: RawWorkbook, out: _Collector) -> dict[str, str]:
     return found
 
 
-def _require_sheets(found: dict[str, str], out: _Collector) -> None:
+def _require_sheets(found: dict[str, str], out: ProblemCollector) -> None:
     if INDICATORS.name not in found and RESULTS.name not in found:
         if OUTCOMES.name not in found:
             out.add(
@@ -244,7 +191,9 @@ def _missing_sheet_message(spec: SheetSpec) -> str:
     return f"required sheet '{spec.name}' is missing; add it (also accepted: {names})"
 
 
-def _read_table(book: RawWorkbook, sheet: str, spec: SheetSpec, out: _Collector) -> Table | None:
+def read_table(
+    book: RawWorkbook, sheet: str, spec: SheetSpec, out: ProblemCollector
+) -> Table | None:
     rows = book.rows(sheet)
     table = extract_table(sheet, rows, spec)
     if table is None:
@@ -300,7 +249,7 @@ def _read_table(book: RawWorkbook, sheet: str, spec: SheetSpec, out: _Collector)
     return table
 
 
-def _report_cell_flags(book: RawWorkbook, table: Table, out: _Collector) -> None:
+def _report_cell_flags(book: RawWorkbook, table: Table, out: ProblemCollector) -> None:
     by_index = {j: name for name, j in table.columns.items()}
     last_row = table.row_numbers[-1] if table.row_numbers else table.header_row
     for flag in book.flags.get(table.sheet, []):
@@ -321,13 +270,11 @@ def _report_cell_flags(book: RawWorkbook, table: Table, out: _Collector) -> None
         )
 
 
-def _read_key_value_sheet(
-    book: RawWorkbook, sheet: str | None
-) -> list[tuple[int, str, Any]]:
+def _read_key_value_sheet(book: RawWorkbook, sheet: str | None) -> list[tuple[int, str, Any]]:
     return read_key_values(book.rows(sheet)) if sheet else []
 
 
-def _read_settings(book: RawWorkbook, sheet: str | None, out: _Collector) -> Settings:
+def _read_settings(book: RawWorkbook, sheet: str | None, out: ProblemCollector) -> Settings:
     flat: dict[str, Any] = {}
     rows: dict[str, int] = {}
     known = {normalise_key(k).replace("_", ""): k for k in known_keys()}
@@ -370,7 +317,7 @@ def _loc(err: Any) -> str:
     return ".".join(str(p) for p in err["loc"][:2])
 
 
-def _read_agency(book: RawWorkbook, sheet: str | None, out: _Collector) -> dict[str, Any]:
+def _read_agency(book: RawWorkbook, sheet: str | None, out: ProblemCollector) -> dict[str, Any]:
     raw: dict[str, Any] = {}
     for row, key, value in _read_key_value_sheet(book, sheet):
         name = canonical_key(AGENCY.model, key)
@@ -408,7 +355,7 @@ def _empty(model: type[BaseModel]) -> pd.DataFrame:
 
 
 def _duplicates(
-    frame: pd.DataFrame, keys: list[str], table: Table, code: str, what: str, out: _Collector
+    frame: pd.DataFrame, keys: list[str], table: Table, code: str, what: str, out: ProblemCollector
 ) -> pd.DataFrame:
     dup = frame.duplicated(keys, keep="first") & frame[keys].notna().all(axis=1)
     if dup.any():
@@ -429,7 +376,7 @@ def _duplicates(
 
 
 def _outcomes_frame(
-    tables: dict[str, Table], typed: dict[str, dict[str, list[Any]]], out: _Collector
+    tables: dict[str, Table], typed: dict[str, dict[str, list[Any]]], out: ProblemCollector
 ) -> pd.DataFrame:
     if OUTCOMES.name not in tables:
         return _empty(OUTCOMES.model)
@@ -439,7 +386,13 @@ def _outcomes_frame(
 
 
 def _parse_period_cell(
-    out: _Collector, table: Table, index: int, column: str, raw: Any, freq: Frequency, fiscal: int
+    out: ProblemCollector,
+    table: Table,
+    index: int,
+    column: str,
+    raw: Any,
+    freq: Frequency,
+    fiscal: int,
 ) -> Any:
     try:
         label = label_of(raw)
@@ -466,7 +419,7 @@ def _indicators_frame(
     typed: dict[str, dict[str, list[Any]]],
     outcomes: pd.DataFrame,
     settings: Settings,
-    out: _Collector,
+    out: ProblemCollector,
 ) -> pd.DataFrame:
     if INDICATORS.name not in tables:
         return _empty(INDICATORS.model)
@@ -485,7 +438,9 @@ def _indicators_frame(
         frame[column] = parsed
     frame["rebase_periods"] = [
         _parse_rebase(out, table, idx, raw, freq, fiscal)
-        for idx, raw, freq in zip(frame["_index"], frame["rebase_periods"], frame["frequency"], strict=True)
+        for idx, raw, freq in zip(
+            frame["_index"], frame["rebase_periods"], frame["frequency"], strict=True
+        )
     ]
     for idx, rec in zip(frame["_index"], frame.itertuples(index=False), strict=True):
         _check_indicator(out, table, int(idx), rec)
@@ -493,20 +448,22 @@ def _indicators_frame(
 
 
 def _parse_rebase(
-    out: _Collector, table: Table, index: int, raw: Any, freq: Any, fiscal: int
+    out: ProblemCollector, table: Table, index: int, raw: Any, freq: Any, fiscal: int
 ) -> tuple[Any, ...]:
     if raw is None or freq is None:
         return ()
     periods = []
     for part in str(raw).replace(";", ",").split(","):
         if part.strip():
-            period = _parse_period_cell(out, table, index, "rebase_periods", part.strip(), freq, fiscal)
+            period = _parse_period_cell(
+                out, table, index, "rebase_periods", part.strip(), freq, fiscal
+            )
             if period is not None:
                 periods.append(period)
     return tuple(sorted(periods))
 
 
-def _check_indicator(out: _Collector, table: Table, idx: int, rec: Any) -> None:
+def _check_indicator(out: ProblemCollector, table: Table, idx: int, rec: Any) -> None:
     if rec.target_value is not None and not rec.target_period_given:
         out.at(
             table,
@@ -538,7 +495,14 @@ def _check_indicator(out: _Collector, table: Table, idx: int, rec: Any) -> None:
     if rec.weight is not None and rec.weight < 0:
         out.at(table, idx, "weight", "negative-weight", "a weight cannot be negative", rec.weight)
     if rec.tolerance is not None and rec.tolerance < 0:
-        out.at(table, idx, "tolerance", "negative-tolerance", "a tolerance cannot be negative", rec.tolerance)
+        out.at(
+            table,
+            idx,
+            "tolerance",
+            "negative-tolerance",
+            "a tolerance cannot be negative",
+            rec.tolerance,
+        )
     if rec.spc_baseline_points is not None and (
         rec.spc_baseline_points < 12 or not float(rec.spc_baseline_points).is_integer()
     ):
@@ -557,16 +521,27 @@ def _results_frame(
     typed: dict[str, dict[str, list[Any]]],
     indicators: pd.DataFrame,
     settings: Settings,
-    out: _Collector,
+    out: ProblemCollector,
 ) -> pd.DataFrame:
-    columns = ["indicator_id", "period", "value", "numerator", "denominator", "note", "agency_id", "row"]
+    columns = [
+        "indicator_id",
+        "period",
+        "value",
+        "numerator",
+        "denominator",
+        "note",
+        "agency_id",
+        "row",
+    ]
     if RESULTS.name not in tables:
         return pd.DataFrame(columns=columns)
     table = tables[RESULTS.name]
     frame = _frame(typed[RESULTS.name], table).dropna(subset=["indicator_id"])
     known = indicators.set_index("indicator_id") if len(indicators) else None
     unknown = ~frame["indicator_id"].isin(indicators["indicator_id"])
-    for idx, ind in zip(frame.loc[unknown, "_index"], frame.loc[unknown, "indicator_id"], strict=True):
+    for idx, ind in zip(
+        frame.loc[unknown, "_index"], frame.loc[unknown, "indicator_id"], strict=True
+    ):
         out.at(
             table,
             int(idx),
@@ -583,13 +558,19 @@ def _results_frame(
     frame = frame.dropna(subset=["period"])
     frame = _fill_values(frame, table, out)
     _check_values(frame, table, out)
-    keys = ["agency_id", "indicator_id", "period"] if frame["agency_id"].notna().any() else [
-        "indicator_id",
-        "period",
-    ]
+    keys = (
+        ["agency_id", "indicator_id", "period"]
+        if frame["agency_id"].notna().any()
+        else [
+            "indicator_id",
+            "period",
+        ]
+    )
     frame = _duplicates(frame, keys, table, "duplicate-result", "result", out)
     derived = frame["source"].notna()
-    for idx, ind in zip(frame.loc[derived, "_index"], frame.loc[derived, "indicator_id"], strict=True):
+    for idx, ind in zip(
+        frame.loc[derived, "_index"], frame.loc[derived, "indicator_id"], strict=True
+    ):
         out.at(
             table,
             int(idx),
@@ -604,14 +585,16 @@ def _results_frame(
 
 
 def _parse_result_periods(
-    frame: pd.DataFrame, table: Table, settings: Settings, out: _Collector
+    frame: pd.DataFrame, table: Table, settings: Settings, out: ProblemCollector
 ) -> list[Any]:
     cache: dict[tuple[Any, Any, Any], Any] = {}
     parsed: list[Any] = []
     fiscal = settings.fiscal_year_start_month
     for idx, raw, freq in zip(frame["_index"], frame["period"], frame["frequency"], strict=True):
         if raw is None:
-            out.at(table, int(idx), "period", "missing-value", "the period is empty; it is required")
+            out.at(
+                table, int(idx), "period", "missing-value", "the period is empty; it is required"
+            )
             parsed.append(None)
             continue
         key = (type(raw), raw, freq)
@@ -639,7 +622,7 @@ def _parse_result_periods(
     return parsed
 
 
-def _fill_values(frame: pd.DataFrame, table: Table, out: _Collector) -> pd.DataFrame:
+def _fill_values(frame: pd.DataFrame, table: Table, out: ProblemCollector) -> pd.DataFrame:
     frame = frame.copy()
     num, den = frame["numerator"], frame["denominator"]
     has_ratio = num.notna() & den.notna() & (den != 0)
@@ -647,17 +630,38 @@ def _fill_values(frame: pd.DataFrame, table: Table, out: _Collector) -> pd.DataF
     computed = num / den.where(den != 0) * scale
     zero = den.notna() & (den == 0)
     for idx, value in zip(frame.loc[zero, "_index"], frame.loc[zero, "denominator"], strict=True):
-        out.at(table, int(idx), "denominator", "zero-denominator", "the denominator is 0; a rate needs a positive denominator", value)
+        out.at(
+            table,
+            int(idx),
+            "denominator",
+            "zero-denominator",
+            "the denominator is 0; a rate needs a positive denominator",
+            value,
+        )
     half = num.notna() ^ den.notna()
     for idx, n in zip(frame.loc[half, "_index"], num[half], strict=True):
         column = "denominator" if n is not None and n == n else "numerator"
-        out.at(table, int(idx), column, "missing-value", "give both numerator and denominator, or neither")
+        out.at(
+            table,
+            int(idx),
+            column,
+            "missing-value",
+            "give both numerator and denominator, or neither",
+        )
     missing = frame["value"].isna() & ~has_ratio & ~zero & ~half
     for idx in frame.loc[missing, "_index"]:
-        out.at(table, int(idx), "value", "missing-value", "no value: type the value, or the numerator and denominator")
+        out.at(
+            table,
+            int(idx),
+            "value",
+            "missing-value",
+            "no value: type the value, or the numerator and denominator",
+        )
     both = frame["value"].notna() & has_ratio
     mismatch = both & ((frame["value"] - computed).abs() > 0.005 * computed.abs().clip(lower=1))
-    for idx, value, calc in zip(frame.loc[mismatch, "_index"], frame.loc[mismatch, "value"], computed[mismatch], strict=True):
+    for idx, value, calc in zip(
+        frame.loc[mismatch, "_index"], frame.loc[mismatch, "value"], computed[mismatch], strict=True
+    ):
         out.at(
             table,
             int(idx),
@@ -671,17 +675,51 @@ def _fill_values(frame: pd.DataFrame, table: Table, out: _Collector) -> pd.DataF
     return frame.dropna(subset=["value"])
 
 
-def _check_values(frame: pd.DataFrame, table: Table, out: _Collector) -> None:
+def _check_values(frame: pd.DataFrame, table: Table, out: ProblemCollector) -> None:
     pct = frame["unit"].map(lambda u: u is Unit.PERCENT).astype(bool)
     bad = pct & ((frame["value"] < 0) | (frame["value"] > 100))
-    _report(frame[bad], table, "value", "percent-out-of-range", "{v:g} is not a percent between 0 and 100", out)
+    _report(
+        frame[bad],
+        table,
+        "value",
+        "percent-out-of-range",
+        "{v:g} is not a percent between 0 and 100",
+        out,
+    )
     over = frame["numerator"].notna() & (frame["numerator"] > frame["denominator"])
-    _report(frame[over], table, "numerator", "numerator-exceeds-denominator", "numerator {v:g} is greater than its denominator; check the two figures", out, "numerator")
-    neg = ~pct & frame["unit"].map(lambda u: u in (Unit.COUNT, Unit.DAYS)).astype(bool) & (frame["value"] < 0)
-    _report(frame[neg], table, "value", "negative-count", "{v:g} is negative; a count cannot be below 0", out)
+    _report(
+        frame[over],
+        table,
+        "numerator",
+        "numerator-exceeds-denominator",
+        "numerator {v:g} is greater than its denominator; check the two figures",
+        out,
+        "numerator",
+    )
+    neg = (
+        ~pct
+        & frame["unit"].map(lambda u: u in (Unit.COUNT, Unit.DAYS)).astype(bool)
+        & (frame["value"] < 0)
+    )
+    _report(
+        frame[neg],
+        table,
+        "value",
+        "negative-count",
+        "{v:g} is negative; a count cannot be below 0",
+        out,
+    )
     for column in ("numerator", "denominator"):
         negative = frame[column].notna() & (frame[column] < 0)
-        _report(frame[negative], table, column, "negative-count", "{v:g} is negative; a count cannot be below 0", out, column)
+        _report(
+            frame[negative],
+            table,
+            column,
+            "negative-count",
+            "{v:g} is negative; a count cannot be below 0",
+            out,
+            column,
+        )
 
 
 def _report(
@@ -690,7 +728,7 @@ def _report(
     column: str,
     code: str,
     template: str,
-    out: _Collector,
+    out: ProblemCollector,
     value_column: str = "value",
 ) -> None:
     for idx, value in zip(rows["_index"], rows[value_column], strict=True):
@@ -702,14 +740,19 @@ def _cross_checks(
     outcomes: pd.DataFrame,
     indicators: pd.DataFrame,
     results: pd.DataFrame,
-    out: _Collector,
+    out: ProblemCollector,
 ) -> None:
     if INDICATORS.name not in tables:
         return
     table = tables[INDICATORS.name]
     if OUTCOMES.name in tables:
-        orphan = ~indicators["outcome_id"].isin(outcomes["outcome_id"]) & indicators["outcome_id"].notna()
-        for idx, oid in zip(indicators.loc[orphan, "_index"], indicators.loc[orphan, "outcome_id"], strict=True):
+        orphan = (
+            ~indicators["outcome_id"].isin(outcomes["outcome_id"])
+            & indicators["outcome_id"].notna()
+        )
+        for idx, oid in zip(
+            indicators.loc[orphan, "_index"], indicators.loc[orphan, "outcome_id"], strict=True
+        ):
             out.at(
                 table,
                 int(idx),
@@ -733,7 +776,9 @@ def _cross_checks(
                 )
     if RESULTS.name in tables:
         reported = set(results["indicator_id"])
-        for idx, ind, source in zip(indicators["_index"], indicators["indicator_id"], indicators["source"], strict=True):
+        for idx, ind, source in zip(
+            indicators["_index"], indicators["indicator_id"], indicators["source"], strict=True
+        ):
             if ind not in reported and source is None:
                 out.at(
                     table,

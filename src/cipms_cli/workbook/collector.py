@@ -1,0 +1,67 @@
+"""Collects located problems while a workbook is read (all of them, not just the first)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cipms_cli.problems import Problem, Severity, column_letter
+from cipms_cli.workbook.columns import CellError
+from cipms_cli.workbook.table import Table
+
+
+class ProblemCollector:
+    """Problems of one file; ``at`` locates a problem by table record and column."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.items: list[Problem] = []
+
+    def add(
+        self,
+        code: str,
+        message: str,
+        *,
+        severity: Severity = Severity.ERROR,
+        sheet: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        col_index: int | None = None,
+        value: Any = None,
+    ) -> None:
+        cell = f"{column_letter(col_index)}{row}" if col_index is not None and row else None
+        self.items.append(
+            Problem(code, severity, message, self.path, sheet, row, column, cell, value)
+        )
+
+    def cell_error(self, table: Table, err: CellError, severity: Severity = Severity.ERROR) -> None:
+        self.add(
+            err.code,
+            err.message,
+            severity=severity,
+            sheet=table.sheet,
+            row=table.row_numbers[err.index],
+            column=table.headers.get(err.column, err.column),
+            col_index=table.columns.get(err.column),
+            value=err.value,
+        )
+
+    def at(
+        self,
+        table: Table,
+        index: int,
+        column: str,
+        code: str,
+        message: str,
+        value: Any = None,
+        severity: Severity = Severity.ERROR,
+    ) -> None:
+        self.add(
+            code,
+            message,
+            severity=severity,
+            sheet=table.sheet,
+            row=table.row_numbers[index],
+            column=table.headers.get(column, column),
+            col_index=table.columns.get(column),
+            value=value,
+        )

@@ -113,7 +113,9 @@ def _segments(series: pd.DataFrame, indicators: pd.DataFrame) -> tuple[pd.Series
         ordinals = series.loc[mask, "ordinal"].to_numpy()
         cuts = np.array([p.ordinal for p in periods])
         segment[mask] = np.searchsorted(cuts, ordinals, side="right")
-        start[str(ind)] = float(cuts[cuts <= ordinals.max()].max()) if (cuts <= ordinals.max()).any() else -np.inf
+        start[str(ind)] = (
+            float(cuts[cuts <= ordinals.max()].max()) if (cuts <= ordinals.max()).any() else -np.inf
+        )
     return pd.Series(segment, index=series.index), pd.Series(start, dtype=float)
 
 
@@ -133,21 +135,25 @@ def _spc_input(series: pd.DataFrame, frame: pd.DataFrame, segment: pd.Series) ->
     return out
 
 
-def score_workbook(
-    data: Any, as_of: dt.date | None, settings: Settings | None = None
-) -> Scorecard:
+def score_workbook(data: Any, as_of: dt.date | None, settings: Settings | None = None) -> Scorecard:
     """``data`` is a validated ``WorkbookData``; ``as_of`` limits the periods used."""
     settings = settings or data.settings
     indicators = data.indicators.copy()
     series = build_series(data.results, as_of)
     frame = indicators.set_index("indicator_id", drop=False)
-    frame = frame.join(baselines(indicators, series))
-    frame["target_ordinal"] = [p.ordinal if isinstance(p, Period) else np.nan for p in frame["target_period"]]
+    frame = frame.drop(columns=["baseline_period", "baseline_value"]).join(
+        baselines(indicators, series)
+    )
+    frame["target_ordinal"] = [
+        p.ordinal if isinstance(p, Period) else np.nan for p in frame["target_period"]
+    ]
     frame = compare_with_target(frame, settings.status)
 
     segment, segment_start = _segments(series, indicators)
     spc_points, spc_summary = spc_frame(_spc_input(series, frame, segment), spc_settings(settings))
-    spc_points = spc_points.assign(period=series["period"].to_numpy(), indicator_id=series["indicator_id"].to_numpy())
+    spc_points = spc_points.assign(
+        period=series["period"].to_numpy(), indicator_id=series["indicator_id"].to_numpy()
+    )
 
     fitted = fit_lines(recent_points(series, segment_start, settings.forecast.window))
     forecast_ordinal = frame["target_ordinal"].where(
@@ -163,7 +169,8 @@ def score_workbook(
     statements = dict(zip(data.outcomes["outcome_id"], data.outcomes["statement"], strict=True))
     spc_by_indicator = _spc_by_indicator(spc_summary, spc_points)
     results = [
-        _indicator(row, spc_by_indicator, flags, statements) for row in frame.itertuples(index=False)
+        _indicator(row, spc_by_indicator, flags, statements)
+        for row in frame.itertuples(index=False)
     ]
     summary = _summary(results, composite(frame, earned, settings.score))
     return Scorecard(
@@ -194,7 +201,9 @@ def _flags(
     settings: Settings,
 ) -> quality.FlagMap:
     no_data = [str(i) for i in frame.index[frame["latest_value"].isna()]]
-    baseline_missing = [str(i) for i in frame.index[frame["baseline_missing"].fillna(False).astype(bool)]]
+    baseline_missing = [
+        str(i) for i in frame.index[frame["baseline_missing"].fillna(False).astype(bool)]
+    ]
     has_data = frame[frame["latest_value"].notna()]
     return quality.merge(
         quality.single(no_data, "no-data", "no figures up to the as-of period; nothing to judge"),
@@ -205,7 +214,9 @@ def _flags(
         ),
         quality.missing_periods(series),
         quality.stale(has_data["latest_period"], has_data["frequency"].astype(str), as_of),
-        quality.small_denominators(frame["latest_denominator"], settings.data_quality.small_denominator),
+        quality.small_denominators(
+            frame["latest_denominator"], settings.data_quality.small_denominator
+        ),
         quality.outliers(spc_points),
         quality.trial_limits(spc_summary, settings.spc.trial_limit_points),
         quality.unlinked(data.indicators, set(data.outcomes["outcome_id"])),
@@ -240,7 +251,9 @@ def _indicator(
             will_meet = forecast_value <= row.target_value
     forecast_period = None
     if _num(row.forecast_ordinal) is not None and _num(row.latest_ordinal) is not None:
-        forecast_period = row.latest_period.shift(int(row.forecast_ordinal - row.latest_ordinal)).label
+        forecast_period = row.latest_period.shift(
+            int(row.forecast_ordinal - row.latest_ordinal)
+        ).label
     return IndicatorScore(
         indicator_id=ind,
         name=row.name,
@@ -253,7 +266,11 @@ def _indicator(
         owner=row.owner,
         key=bool(row.key),
         weight=1.0 if _num(row.weight) is None else float(row.weight),
-        baseline={"period": _label(row.baseline_period), "value": _num(row.baseline_value), "source": row.baseline_source},
+        baseline={
+            "period": _label(row.baseline_period),
+            "value": _num(row.baseline_value),
+            "source": row.baseline_source,
+        },
         latest={"period": _label(row.latest_period), "value": _num(row.latest_value)},
         target={"period": _label(row.target_period), "value": _num(row.target_value)},
         gap=_num(row.gap),
@@ -290,9 +307,13 @@ def _spc_by_indicator(summary: pd.DataFrame, pts: pd.DataFrame) -> dict[str, Spc
             trial_limits=bool(s["trial_limits"]),
         )
     columns = ["indicator_id", "period", "value", "point_type", "rule", "mean", "lpl", "upl"]
-    for ind, period, value, point_type, rule, mean, lpl, upl in pts[columns].itertuples(index=False):
+    for ind, period, value, point_type, rule, mean, lpl, upl in pts[columns].itertuples(
+        index=False
+    ):
         out[ind].points.append(
-            SpcPointOut(period.label, _num(value), point_type, rule, _num(mean), _num(lpl), _num(upl))
+            SpcPointOut(
+                period.label, _num(value), point_type, rule, _num(mean), _num(lpl), _num(upl)
+            )
         )
     return out
 
@@ -305,7 +326,7 @@ def _summary(results: list[IndicatorScore], comp: Any) -> dict[str, Any]:
         "scored_indicators": comp.scored_indicators,
         "key_failures": comp.key_failures,
         "counts": {
-            "status": dict(Counter(r.status or "none" for r in results)),
+            "status": dict(Counter(r.status or "neutral" for r in results)),
             "variation": dict(Counter(r.spc.variation or "none" for r in results)),
             "assurance": dict(Counter(r.spc.assurance or "none" for r in results)),
         },

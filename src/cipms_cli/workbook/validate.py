@@ -14,13 +14,14 @@ from pydantic import BaseModel, ValidationError
 
 from cipms_cli.errors import UnreadableInput
 from cipms_cli.periods import Frequency, PeriodError, conform, label_of
-from cipms_cli.problems import Problem, Severity, column_letter
+from cipms_cli.problems import Problem, Severity
 from cipms_cli.settings import Settings, known_keys, settings_from
 from cipms_cli.workbook.cells import normalise_key
 from cipms_cli.workbook.collector import ProblemCollector
 from cipms_cli.workbook.columns import canonical_key, coerce_record, coerce_table
 from cipms_cli.workbook.contract import Unit
 from cipms_cli.workbook.reader import RawWorkbook, open_workbook
+from cipms_cli.workbook.sheet_tables import read_table
 from cipms_cli.workbook.sheets import (
     AGENCY,
     INDICATORS,
@@ -31,23 +32,7 @@ from cipms_cli.workbook.sheets import (
     SheetSpec,
     match_sheet,
 )
-from cipms_cli.workbook.table import Table, extract_table, read_key_values
-
-_FLAG_CODES = {
-    "error-cell": (
-        "excel-error-cell",
-        "holds the Excel error {detail}; fix the formula or type the value",
-    ),
-    "uncached-formula": (
-        "formula-not-calculated",
-        "holds a formula with no calculated value ({detail}); open and save the file in "
-        "Excel or LibreOffice so the value is stored, or type the value",
-    ),
-    "merged-cell": (
-        "merged-cell",
-        "is merged ({detail}); unmerge it and type the value in every row",
-    ),
-}
+from cipms_cli.workbook.table import Table, read_key_values
 
 
 @dataclass
@@ -191,85 +176,6 @@ def _missing_sheet_message(spec: SheetSpec) -> str:
     return f"required sheet '{spec.name}' is missing; add it (also accepted: {names})"
 
 
-def read_table(
-    book: RawWorkbook, sheet: str, spec: SheetSpec, out: ProblemCollector
-) -> Table | None:
-    rows = book.rows(sheet)
-    table = extract_table(sheet, rows, spec)
-    if table is None:
-        out.add(
-            "missing-header",
-            f"no header row found in the first rows of '{sheet}'; add a row with the column "
-            f"names {', '.join(spec.required_columns)}",
-            sheet=sheet,
-        )
-        return None
-    missing = [c for c in spec.required_columns if c not in table.columns]
-    for name in missing:
-        aliases = [a for c in spec.columns if c.name == name for a in c.aliases]
-        also = f" (also accepted: {', '.join(aliases)})" if aliases else ""
-        out.add(
-            "missing-column",
-            f"required column '{name}' is missing from the header row; add it{also}",
-            sheet=sheet,
-            row=table.header_row,
-            column=name,
-        )
-    for j, header in table.extra_columns:
-        out.add(
-            "unknown-column",
-            f"column '{header}' is not part of the {spec.name} sheet and is ignored",
-            severity=Severity.WARNING,
-            sheet=sheet,
-            row=table.header_row,
-            column=header,
-            col_index=j,
-        )
-    for j, header in table.duplicate_columns:
-        out.add(
-            "duplicate-column",
-            f"column '{header}' repeats an earlier column and is ignored; delete or rename it",
-            severity=Severity.WARNING,
-            sheet=sheet,
-            row=table.header_row,
-            column=header,
-            col_index=j,
-        )
-    _report_cell_flags(book, table, out)
-    if missing:
-        return None
-    if not len(table):
-        out.add(
-            "empty-sheet",
-            f"'{sheet}' has a header row but no records",
-            severity=Severity.WARNING,
-            sheet=sheet,
-            row=table.header_row,
-        )
-    return table
-
-
-def _report_cell_flags(book: RawWorkbook, table: Table, out: ProblemCollector) -> None:
-    by_index = {j: name for name, j in table.columns.items()}
-    last_row = table.row_numbers[-1] if table.row_numbers else table.header_row
-    for flag in book.flags.get(table.sheet, []):
-        if not table.header_row <= flag.row <= max(last_row, table.header_row):
-            continue
-        code, template = _FLAG_CODES[flag.kind]
-        canonical = by_index.get(flag.col)
-        in_data = flag.row > table.header_row and canonical is not None
-        out.add(
-            code,
-            f"cell {column_letter(flag.col)}{flag.row} " + template.format(detail=flag.detail),
-            severity=Severity.ERROR if in_data else Severity.WARNING,
-            sheet=table.sheet,
-            row=flag.row,
-            column=table.headers.get(canonical, canonical) if canonical else None,
-            col_index=flag.col,
-            value=flag.detail,
-        )
-
-
 def _read_key_value_sheet(book: RawWorkbook, sheet: str | None) -> list[tuple[int, str, Any]]:
     return read_key_values(book.rows(sheet)) if sheet else []
 
@@ -343,11 +249,24 @@ def _read_agency(book: RawWorkbook, sheet: str | None, out: ProblemCollector) ->
 # --- frames ------------------------------------------------------------------
 
 
-def _frame(typed: dict[str, list[Any]], table: Table) -> pd.DataFrame:
-    frame = pd.DataFrame(typed)
+def _frame(model: type[BaseModel], typed: dict[str, list[Any]], table: Table) -> pd.DataFrame:
+    """Numbers become float columns (NaN when blank); everything else keeps None."""
+    columns = {
+        name: pd.Series(values, dtype=float if _is_number(model, name) else object)
+        for name, values in typed.items()
+    }
+    frame = pd.DataFrame(columns)
     frame["row"] = table.row_numbers
     frame["_index"] = range(len(table))
     return frame
+
+
+def _is_number(model: type[BaseModel], name: str) -> bool:
+    return model.model_fields[name].annotation in (float | None, float)
+
+
+def _given(value: Any) -> bool:
+    return value is not None and value == value
 
 
 def _empty(model: type[BaseModel]) -> pd.DataFrame:
@@ -381,7 +300,7 @@ def _outcomes_frame(
     if OUTCOMES.name not in tables:
         return _empty(OUTCOMES.model)
     table = tables[OUTCOMES.name]
-    frame = _frame(typed[OUTCOMES.name], table).dropna(subset=["outcome_id"])
+    frame = _frame(OUTCOMES.model, typed[OUTCOMES.name], table).dropna(subset=["outcome_id"])
     return _duplicates(frame, ["outcome_id"], table, "duplicate-outcome", "outcome", out)
 
 
@@ -424,7 +343,7 @@ def _indicators_frame(
     if INDICATORS.name not in tables:
         return _empty(INDICATORS.model)
     table = tables[INDICATORS.name]
-    frame = _frame(typed[INDICATORS.name], table).dropna(subset=["indicator_id"])
+    frame = _frame(INDICATORS.model, typed[INDICATORS.name], table).dropna(subset=["indicator_id"])
     frame = _duplicates(frame, ["indicator_id"], table, "duplicate-indicator", "indicator", out)
     fiscal = settings.fiscal_year_start_month
     frame["target_period_given"] = frame["target_period"].notna()
@@ -464,7 +383,7 @@ def _parse_rebase(
 
 
 def _check_indicator(out: ProblemCollector, table: Table, idx: int, rec: Any) -> None:
-    if rec.target_value is not None and not rec.target_period_given:
+    if _given(rec.target_value) and not rec.target_period_given:
         out.at(
             table,
             idx,
@@ -472,7 +391,7 @@ def _check_indicator(out: ProblemCollector, table: Table, idx: int, rec: Any) ->
             "missing-target-period",
             "the indicator has a target value but no target period; say when it is due",
         )
-    if rec.target_period is not None and rec.target_value is None:
+    if rec.target_period is not None and not _given(rec.target_value):
         out.at(
             table,
             idx,
@@ -483,7 +402,7 @@ def _check_indicator(out: ProblemCollector, table: Table, idx: int, rec: Any) ->
     if rec.unit is Unit.PERCENT:
         for column in ("target_value", "baseline_value", "minimum_standard"):
             value = getattr(rec, column)
-            if value is not None and not 0 <= value <= 100:
+            if _given(value) and not 0 <= value <= 100:
                 out.at(
                     table,
                     idx,
@@ -492,9 +411,9 @@ def _check_indicator(out: ProblemCollector, table: Table, idx: int, rec: Any) ->
                     f"{value:g} is not a percent between 0 and 100",
                     value,
                 )
-    if rec.weight is not None and rec.weight < 0:
+    if _given(rec.weight) and rec.weight < 0:
         out.at(table, idx, "weight", "negative-weight", "a weight cannot be negative", rec.weight)
-    if rec.tolerance is not None and rec.tolerance < 0:
+    if _given(rec.tolerance) and rec.tolerance < 0:
         out.at(
             table,
             idx,
@@ -503,7 +422,7 @@ def _check_indicator(out: ProblemCollector, table: Table, idx: int, rec: Any) ->
             "a tolerance cannot be negative",
             rec.tolerance,
         )
-    if rec.spc_baseline_points is not None and (
+    if _given(rec.spc_baseline_points) and (
         rec.spc_baseline_points < 12 or not float(rec.spc_baseline_points).is_integer()
     ):
         out.at(
@@ -536,7 +455,7 @@ def _results_frame(
     if RESULTS.name not in tables:
         return pd.DataFrame(columns=columns)
     table = tables[RESULTS.name]
-    frame = _frame(typed[RESULTS.name], table).dropna(subset=["indicator_id"])
+    frame = _frame(RESULTS.model, typed[RESULTS.name], table).dropna(subset=["indicator_id"])
     known = indicators.set_index("indicator_id") if len(indicators) else None
     unknown = ~frame["indicator_id"].isin(indicators["indicator_id"])
     for idx, ind in zip(
@@ -640,7 +559,7 @@ def _fill_values(frame: pd.DataFrame, table: Table, out: ProblemCollector) -> pd
         )
     half = num.notna() ^ den.notna()
     for idx, n in zip(frame.loc[half, "_index"], num[half], strict=True):
-        column = "denominator" if n is not None and n == n else "numerator"
+        column = "denominator" if _given(n) else "numerator"
         out.at(
             table,
             int(idx),

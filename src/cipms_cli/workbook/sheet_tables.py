@@ -1,0 +1,104 @@
+"""Read one table sheet: header, required columns, stray columns and hidden cell problems."""
+
+from __future__ import annotations
+
+from cipms_cli.problems import Severity, column_letter
+from cipms_cli.workbook.collector import ProblemCollector
+from cipms_cli.workbook.reader import RawWorkbook
+from cipms_cli.workbook.sheets import SheetSpec
+from cipms_cli.workbook.table import Table, extract_table
+
+_FLAG_CODES = {
+    "error-cell": (
+        "excel-error-cell",
+        "holds the Excel error {detail}; fix the formula or type the value",
+    ),
+    "uncached-formula": (
+        "formula-not-calculated",
+        "holds a formula with no calculated value ({detail}); open and save the file in "
+        "Excel or LibreOffice so the value is stored, or type the value",
+    ),
+    "merged-cell": (
+        "merged-cell",
+        "is merged ({detail}); unmerge it and type the value in every row",
+    ),
+}
+
+
+def read_table(
+    book: RawWorkbook, sheet: str, spec: SheetSpec, out: ProblemCollector
+) -> Table | None:
+    rows = book.rows(sheet)
+    table = extract_table(sheet, rows, spec)
+    if table is None:
+        out.add(
+            "missing-header",
+            f"no header row found in the first rows of '{sheet}'; add a row with the column "
+            f"names {', '.join(spec.required_columns)}",
+            sheet=sheet,
+        )
+        return None
+    missing = [c for c in spec.required_columns if c not in table.columns]
+    for name in missing:
+        aliases = [a for c in spec.columns if c.name == name for a in c.aliases]
+        also = f" (also accepted: {', '.join(aliases)})" if aliases else ""
+        out.add(
+            "missing-column",
+            f"required column '{name}' is missing from the header row; add it{also}",
+            sheet=sheet,
+            row=table.header_row,
+            column=name,
+        )
+    for j, header in table.extra_columns:
+        out.add(
+            "unknown-column",
+            f"column '{header}' is not part of the {spec.name} sheet and is ignored",
+            severity=Severity.WARNING,
+            sheet=sheet,
+            row=table.header_row,
+            column=header,
+            col_index=j,
+        )
+    for j, header in table.duplicate_columns:
+        out.add(
+            "duplicate-column",
+            f"column '{header}' repeats an earlier column and is ignored; delete or rename it",
+            severity=Severity.WARNING,
+            sheet=sheet,
+            row=table.header_row,
+            column=header,
+            col_index=j,
+        )
+    _report_cell_flags(book, table, out)
+    if missing:
+        return None
+    if not len(table):
+        out.add(
+            "empty-sheet",
+            f"'{sheet}' has a header row but no records",
+            severity=Severity.WARNING,
+            sheet=sheet,
+            row=table.header_row,
+        )
+    return table
+
+
+def _report_cell_flags(book: RawWorkbook, table: Table, out: ProblemCollector) -> None:
+    by_index = {j: name for name, j in table.columns.items()}
+    last_row = table.row_numbers[-1] if table.row_numbers else table.header_row
+    for flag in book.flags.get(table.sheet, []):
+        if not table.header_row <= flag.row <= max(last_row, table.header_row):
+            continue
+        code, template = _FLAG_CODES[flag.kind]
+        canonical = by_index.get(flag.col)
+        in_data = flag.row > table.header_row and canonical is not None
+        out.add(
+            code,
+            f"cell {column_letter(flag.col)}{flag.row} " + template.format(detail=flag.detail),
+            severity=Severity.ERROR if in_data else Severity.WARNING,
+            sheet=table.sheet,
+            row=flag.row,
+            column=table.headers.get(canonical, canonical) if canonical else None,
+            col_index=flag.col,
+            value=flag.detail,
+        )

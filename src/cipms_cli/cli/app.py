@@ -9,7 +9,7 @@ import typer
 
 from cipms_cli import __version__
 from cipms_cli.cli import console
-from cipms_cli.cli.commands import init_cmd, schema_cmd, score_cmd, validate_cmd
+from cipms_cli.cli.commands import init_cmd, schema_cmd, score_cmd, spc_cmd, validate_cmd
 from cipms_cli.exit_codes import ExitCode
 
 app = typer.Typer(
@@ -35,7 +35,9 @@ def _version(value: bool) -> None:
 def root(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
     ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
 ) -> None:
@@ -44,6 +46,7 @@ def root(
 
 app.command("validate")(validate_cmd.validate)
 app.command("score")(score_cmd.score)
+app.command("spc")(spc_cmd.spc)
 app.command("init")(init_cmd.init)
 app.command("schema")(schema_cmd.schema)
 

@@ -8,10 +8,17 @@ from pathlib import Path
 
 from cipms_cli.errors import UsageError
 
-TEXT_SUFFIXES = {"json": (".json",), "csv": (".csv",), "md": (".md", ".markdown"), "jsonl": (".jsonl", ".ndjson")}
+TEXT_SUFFIXES = {
+    "json": (".json",),
+    "csv": (".csv",),
+    "md": (".md", ".markdown"),
+    "jsonl": (".jsonl", ".ndjson"),
+}
 
 
-def resolve_format(fmt: str | None, output: Path | None, allowed: Sequence[str], default: str) -> str:
+def resolve_format(
+    fmt: str | None, output: Path | None, allowed: Sequence[str], default: str
+) -> str:
     """The format, from --format or else the -o extension; a mismatch is a usage error."""
     by_suffix = None
     if output is not None:

@@ -454,6 +454,10 @@ def _results_frame(
     ]
     if RESULTS.name not in tables:
         return pd.DataFrame(columns=columns)
+    if INDICATORS.name not in tables:
+        # Without a usable Indicators sheet the references cannot be judged; its own
+        # error (missing sheet or column) says what to fix first.
+        return pd.DataFrame(columns=columns)
     table = tables[RESULTS.name]
     frame = _frame(RESULTS.model, typed[RESULTS.name], table).dropna(subset=["indicator_id"])
     known = indicators.set_index("indicator_id") if len(indicators) else None
@@ -596,7 +600,9 @@ def _fill_values(frame: pd.DataFrame, table: Table, out: ProblemCollector) -> pd
 
 def _check_values(frame: pd.DataFrame, table: Table, out: ProblemCollector) -> None:
     pct = frame["unit"].map(lambda u: u is Unit.PERCENT).astype(bool)
-    bad = pct & ((frame["value"] < 0) | (frame["value"] > 100))
+    over = frame["numerator"].notna() & (frame["numerator"] > frame["denominator"])
+    # A percent computed from numerator > denominator is reported once, at the numerator.
+    bad = pct & ((frame["value"] < 0) | (frame["value"] > 100)) & ~over
     _report(
         frame[bad],
         table,
@@ -605,7 +611,6 @@ def _check_values(frame: pd.DataFrame, table: Table, out: ProblemCollector) -> N
         "{v:g} is not a percent between 0 and 100",
         out,
     )
-    over = frame["numerator"].notna() & (frame["numerator"] > frame["denominator"])
     _report(
         frame[over],
         table,

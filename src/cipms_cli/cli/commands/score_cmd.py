@@ -29,17 +29,24 @@ def score(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Use periods up to this one (e.g. 2024-Q4).")
     ] = None,
-    fmt: Annotated[ScoreFormat | None, typer.Option("--format", "-f", help="text, json, csv, md or xlsx.")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+    fmt: Annotated[
+        ScoreFormat | None, typer.Option("--format", "-f", help="text, json, csv, md or xlsx.")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
     config: Annotated[
-        Path | None, typer.Option("--config", help="A cipms.toml whose settings override the Settings sheet.")
+        Path | None,
+        typer.Option("--config", help="A cipms.toml whose settings override the Settings sheet."),
     ] = None,
 ) -> None:
     """Baselines, targets, gaps, status, SPC (Making Data Count), forecasts, score and stars."""
     with console.handled():
         from cipms_cli.cli.emit import emit_bytes, emit_text, resolve_format
 
-        chosen = resolve_format(fmt.value if fmt else None, output, [f.value for f in ScoreFormat], "text")
+        chosen = resolve_format(
+            fmt.value if fmt else None, output, [f.value for f in ScoreFormat], "text"
+        )
         card = build_scorecard(file, as_of, config)
         if chosen == "json":
             from cipms_cli.output.formats import to_json
@@ -72,7 +79,9 @@ def build_scorecard(file: str, as_of: str | None, config: Path | None) -> Scorec
     data = report.data
     assert data is not None
     settings = merged_settings(data.settings, config)
-    return score_workbook(data, resolve_as_of(as_of, data, settings.fiscal_year_start_month), settings)
+    return score_workbook(
+        data, resolve_as_of(as_of, data, settings.fiscal_year_start_month), settings
+    )
 
 
 def checked_workbook(file: str) -> ValidationReport:
@@ -148,9 +157,16 @@ def render_text(card: Scorecard, output: Path | None, inputs: list[str]) -> None
 
     table = Table(title=escape(_title(card)), title_justify="left", show_lines=False)
     for name, justify in [
-        ("ID", "left"), ("Indicator", "left"), ("Baseline", "right"), ("Latest", "right"),
-        ("Target", "right"), ("Gap", "right"), ("Status", "left"), ("Variation", "left"),
-        ("Assurance", "left"), ("Trend", "left"),
+        ("ID", "left"),
+        ("Indicator", "left"),
+        ("Baseline", "right"),
+        ("Latest", "right"),
+        ("Target", "right"),
+        ("Gap", "right"),
+        ("Status", "left"),
+        ("Variation", "left"),
+        ("Assurance", "left"),
+        ("Trend", "left"),
     ]:
         table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for i in card.indicators:
@@ -191,12 +207,20 @@ def _title(card: Scorecard) -> str:
 
 def _footer(card: Scorecard) -> str:
     s = card.summary
-    counts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(s["counts"]["status"].items()))
+    counts = ", ".join(
+        f"{k.replace('_', ' ')} {v}" for k, v in sorted(s["counts"]["status"].items())
+    )
     score = "—" if s["score"] is None else f"{s['score']:.1f} / 10"
-    stars = "—" if s["stars"] is None else "★" * s["stars"] + "☆" * (3 - s["stars"]) + f" ({s['stars']} of 3)"
+    stars = (
+        "—"
+        if s["stars"] is None
+        else "★" * s["stars"] + "☆" * (3 - s["stars"]) + f" ({s['stars']} of 3)"
+    )
     lines = [f"Status: {counts}", f"Score {score}   Stars {stars}"]
     if s["key_failures"]:
-        lines.append(f"Stars capped: key indicator(s) {', '.join(s['key_failures'])} below minimum standard")
+        lines.append(
+            f"Stars capped: key indicator(s) {', '.join(s['key_failures'])} below minimum standard"
+        )
     return "\n".join(lines)
 
 

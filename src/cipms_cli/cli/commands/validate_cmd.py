@@ -22,11 +22,15 @@ class ValidateFormat(StrEnum):
 
 
 def validate(
-    files: Annotated[list[str], typer.Argument(help="Workbooks to check (.xlsx .xlsm .xls .ods); - reads stdin.")],
+    files: Annotated[
+        list[str], typer.Argument(help="Workbooks to check (.xlsx .xlsm .xls .ods); - reads stdin.")
+    ],
     fmt: Annotated[
         ValidateFormat | None, typer.Option("--format", "-f", help="text (default), json or csv.")
     ] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here.")] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report here.")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Only the summary line.")] = False,
 ) -> None:
     """Check workbooks against the workbook contract and list every problem with its cell.
@@ -86,7 +90,7 @@ def _render_text(reports: list[ValidationReport], output: Path | None, inputs: l
     for report in reports:
         for p in report.problems:
             where = p.location
-            value = "" if p.value in (None, "") else f" (value: {p.value!r})"
+            value = "" if p.value in (None, "") else f" (value: {shown(p.value)})"
             lines.append(f"{where}: {p.severity.value} [{p.code}] {p.message}{value}")
     emit_text("\n".join(lines) + ("\n" if lines else ""), output, inputs)
 
@@ -111,6 +115,15 @@ def _render_rich(reports: list[ValidationReport]) -> None:
                 escape(p.column or ""),
                 p.code,
                 escape(p.message),
-                "" if p.value in (None, "") else escape(str(p.value)),
+                "" if p.value in (None, "") else escape(shown(p.value)),
             )
         out.print(table)
+
+
+def shown(value: object) -> str:
+    """A cell value as the user typed it: 4 rather than 4.0, text quoted."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, str):
+        return repr(value)
+    return str(value)

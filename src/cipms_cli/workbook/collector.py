@@ -15,6 +15,19 @@ class ProblemCollector:
     def __init__(self, path: str):
         self.path = path
         self.items: list[Problem] = []
+        # Cells whose emptiness is already explained (error cell, formula, merge), so a
+        # second "missing value" problem at the same cell would only repeat it.
+        self.explained: set[tuple[str, str]] = set()
+
+    def explain(self, sheet: str, cells: list[str]) -> None:
+        self.explained.update((sheet, cell) for cell in cells)
+
+    def problems(self) -> list[Problem]:
+        return [
+            p
+            for p in self.items
+            if not (p.code == "missing-value" and (p.sheet or "", p.cell or "") in self.explained)
+        ]
 
     def add(
         self,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cipms_cli.problems import Severity, column_letter
 from cipms_cli.workbook.collector import ProblemCollector
+from cipms_cli.workbook.cellscan import CellFlag
 from cipms_cli.workbook.reader import RawWorkbook
 from cipms_cli.workbook.sheets import SheetSpec
 from cipms_cli.workbook.table import Table, extract_table
@@ -85,10 +86,10 @@ def read_table(
 
 def _report_cell_flags(book: RawWorkbook, table: Table, out: ProblemCollector) -> None:
     by_index = {j: name for name, j in table.columns.items()}
-    last_row = table.row_numbers[-1] if table.row_numbers else table.header_row
     for flag in book.flags.get(table.sheet, []):
-        if not table.header_row <= flag.row <= max(last_row, table.header_row):
-            continue
+        if flag.row < table.header_row:
+            continue  # title rows above the table
+        out.explain(table.sheet, cells_of(flag))
         code, template = _FLAG_CODES[flag.kind]
         canonical = by_index.get(flag.col)
         in_data = flag.row > table.header_row and canonical is not None
@@ -102,3 +103,20 @@ def _report_cell_flags(book: RawWorkbook, table: Table, out: ProblemCollector) -
             col_index=flag.col,
             value=flag.detail,
         )
+
+
+def cells_of(flag: CellFlag) -> list[str]:
+    """The cells a flag leaves empty: the cell itself, or every cell of a merged range."""
+    if flag.kind != "merged-cell" or ":" not in flag.detail:
+        return [f"{column_letter(flag.col)}{flag.row}"]
+    first, last = flag.detail.split(":")
+    (c1, r1), (c2, r2) = _split_ref(first), _split_ref(last)
+    return [f"{column_letter(c)}{r}" for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
+
+
+def _split_ref(ref: str) -> tuple[int, int]:
+    letters = ref.rstrip("0123456789")
+    col = 0
+    for ch in letters.upper():
+        col = col * 26 + ord(ch) - 64
+    return col - 1, int(ref[len(letters) :])

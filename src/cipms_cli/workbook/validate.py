@@ -101,7 +101,7 @@ def validate_workbook(book: RawWorkbook) -> ValidationReport:
     results = _results_frame(tables, typed, indicators, settings, out)
     _cross_checks(tables, outcomes, indicators, results, out)
     data = WorkbookData(book.path, settings, agency, outcomes, indicators, results, found)
-    return ValidationReport(book.path, _in_sheet_order(out.items, book.sheet_names), data)
+    return ValidationReport(book.path, _in_sheet_order(out.problems(), book.sheet_names), data)
 
 
 def _in_sheet_order(problems: list[Problem], sheet_names: list[str]) -> list[Problem]:

@@ -77,7 +77,7 @@ def _summarise(reports: list[ValidationReport]) -> None:
             console.err(f"{r.path}: unreadable: {r.errors[0].message}")
         else:
             verdict = "valid" if r.valid else "INVALID"
-            console.err(f"{r.path}: {verdict} ({len(r.errors)} errors, {len(r.warnings)} warnings)")
+            console.err(f"{r.path}: {verdict} ({plural(len(r.errors), 'error')}, {plural(len(r.warnings), 'warning')})")
 
 
 def _render_text(reports: list[ValidationReport], output: Path | None, inputs: list[str]) -> None:
@@ -127,3 +127,7 @@ def shown(value: object) -> str:
     if isinstance(value, str):
         return repr(value)
     return str(value)
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"

@@ -57,6 +57,8 @@ class ProblemCollector:
             col_index=table.columns.get(err.column),
             value=err.value,
         )
+        if self.items[-1].cell:
+            self.explain(table.sheet, [self.items[-1].cell or ""])
 
     def at(
         self,

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 
 class Frequency(StrEnum):
@@ -50,7 +50,11 @@ class PeriodError(ValueError):
 
 @dataclass(frozen=True, order=True)
 class Period:
-    """One reporting period. ``ordinal`` counts periods of this frequency from year 0."""
+    """One reporting period. ``ordinal`` counts periods of this frequency from year 0.
+
+    Rows of a sheet share one Period object per distinct label, so the derived
+    properties are cached on the instance.
+    """
 
     frequency: Frequency
     ordinal: int
@@ -60,12 +64,12 @@ class Period:
     def months(self) -> int:
         return 12 // PERIODS_PER_YEAR[self.frequency]
 
-    @property
+    @cached_property
     def start(self) -> dt.date:
         month_index = self.ordinal * self.months + (self.fiscal_start - 1)
         return dt.date(month_index // 12, month_index % 12 + 1, 1)
 
-    @property
+    @cached_property
     def end(self) -> dt.date:
         nxt = self.shift(1).start
         return nxt - dt.timedelta(days=1)
@@ -78,7 +82,7 @@ class Period:
             raise PeriodError(f"cannot subtract {other} from {self}: different kinds of period")
         return self.ordinal - other.ordinal
 
-    @property
+    @cached_property
     def label(self) -> str:
         if self.frequency is Frequency.MONTHLY:
             return f"{self.ordinal // 12:04d}-{self.ordinal % 12 + 1:02d}"

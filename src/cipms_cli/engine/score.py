@@ -17,6 +17,7 @@ import pandas as pd
 from cipms_cli.engine import quality
 from cipms_cli.engine.composite import composite, points
 from cipms_cli.engine.forecast import fit_lines, forecast_at, recent_points
+from cipms_cli.engine.lsa import derived_results, lsa_summary
 from cipms_cli.engine.series import build_series
 from cipms_cli.engine.spc import SpcSettings, spc_frame
 from cipms_cli.engine.targets import baselines, compare_with_target
@@ -88,6 +89,7 @@ class Scorecard:
     as_of: str | None
     indicators: list[IndicatorScore]
     summary: dict[str, Any]
+    learners: dict[str, Any] | None = None  # Learner Skill Attainment; see engine/lsa.py
 
 
 def spc_settings(settings: Settings) -> SpcSettings:
@@ -139,7 +141,8 @@ def score_workbook(data: Any, as_of: dt.date | None, settings: Settings | None =
     """``data`` is a validated ``WorkbookData``; ``as_of`` limits the periods used."""
     settings = settings or data.settings
     indicators = data.indicators.copy()
-    series = build_series(data.results, as_of)
+    learners = getattr(data, "learners", None)
+    series = build_series(_with_derived(data.results, learners, indicators, settings, as_of), as_of)
     frame = indicators.set_index("indicator_id", drop=False)
     frame = frame.drop(columns=["baseline_period", "baseline_value"]).join(
         baselines(indicators, series)
@@ -180,7 +183,24 @@ def score_workbook(data: Any, as_of: dt.date | None, settings: Settings | None =
         as_of.isoformat() if as_of else None,
         results,
         summary,
+        lsa_summary(learners, as_of, settings) if learners is not None else None,
     )
+
+
+def _with_derived(
+    results: pd.DataFrame,
+    learners: Any,
+    indicators: pd.DataFrame,
+    settings: Settings,
+    as_of: dt.date | None,
+) -> pd.DataFrame:
+    """The typed Results plus the series of indicators computed from the learner sheets."""
+    if learners is None:
+        return results
+    derived = derived_results(learners, indicators, settings, as_of)
+    if derived.empty:
+        return results
+    return pd.concat([results, derived], ignore_index=True) if len(results) else derived
 
 
 def _agency(agency: dict[str, Any]) -> dict[str, Any]:
@@ -297,25 +317,30 @@ def _indicator(
 
 def _spc_by_indicator(summary: pd.DataFrame, pts: pd.DataFrame) -> dict[str, SpcOut]:
     out: dict[str, SpcOut] = {}
-    for ind, s in summary.iterrows():
-        out[str(ind)] = SpcOut(
-            mean=_num(s["mean"]),
-            lpl=_num(s["lpl"]),
-            upl=_num(s["upl"]),
-            variation=s["variation"],
-            assurance=s["assurance"],
-            trial_limits=bool(s["trial_limits"]),
-        )
-    columns = ["indicator_id", "period", "value", "point_type", "rule", "mean", "lpl", "upl"]
-    for ind, period, value, point_type, rule, mean, lpl, upl in pts[columns].itertuples(
-        index=False
+    limits = [_floats_or_none(summary[c]) for c in ("mean", "lpl", "upl")]
+    for ind, mean, lpl, upl, variation, assurance, trial in zip(
+        summary.index.tolist(),
+        *limits,
+        summary["variation"].tolist(),
+        summary["assurance"].tolist(),
+        summary["trial_limits"].tolist(),
+        strict=True,
     ):
-        out[ind].points.append(
-            SpcPointOut(
-                period.label, _num(value), point_type, rule, _num(mean), _num(lpl), _num(upl)
-            )
-        )
+        out[str(ind)] = SpcOut(mean, lpl, upl, variation, assurance, bool(trial))
+    labels = [p.label for p in pts["period"]]
+    numbers = [_floats_or_none(pts[c]) for c in ("value", "mean", "lpl", "upl")]
+    kinds = pts["point_type"].tolist()
+    rules = pts["rule"].tolist()
+    for ind, label, value, mean, lpl, upl, kind, rule in zip(
+        pts["indicator_id"].tolist(), labels, *numbers, kinds, rules, strict=True
+    ):
+        out[ind].points.append(SpcPointOut(label, value, kind, rule, mean, lpl, upl))
     return out
+
+
+def _floats_or_none(column: pd.Series) -> list[float | None]:
+    values = column.astype(float)
+    return values.astype(object).where(values.notna(), None).tolist()
 
 
 def _summary(results: list[IndicatorScore], comp: Any) -> dict[str, Any]:

@@ -35,4 +35,4 @@ def default_as_of(results: pd.DataFrame, reporting_period: Period | None) -> dt.
         return reporting_period.end
     if results.empty:
         return None
-    return max(p.end for p in results["period"])
+    return max(p.end for p in set(results["period"]))

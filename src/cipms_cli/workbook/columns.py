@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from pydantic.functional_validators import BeforeValidator
 from pydantic_core import PydanticCustomError
 
-from cipms_cli.workbook.cells import normalise_key
+from cipms_cli.workbook.cells import normalise_key, to_number
 
 
 @dataclass(frozen=True)
@@ -37,27 +37,49 @@ def field_coercer(model: type[BaseModel], name: str) -> Callable[[Any], Any]:
 def coerce_column(
     model: type[BaseModel], name: str, cells: list[Any]
 ) -> tuple[list[Any], list[CellError]]:
-    """Typed values (None where the cell is blank or invalid) and the errors."""
+    """Typed values (None where the cell is blank or invalid) and the errors.
+
+    Each distinct cell value is coerced once; numbers already typed as numbers pass
+    straight through a number column.
+    """
     coerce = field_coercer(model, name)
-    cache: dict[Any, Any] = {}
+    distinct = dict.fromkeys(cells)
+    if any(type(v) is bool for v in distinct):
+        # True == 1 == 1.0 would share one slot; booleans coerce differently, so go cell by cell.
+        return _coerce_cells(coerce, name, cells)
+    numbers_pass = coerce is to_number
+    mapping: dict[Any, Any] = {}
+    failed: dict[Any, PydanticCustomError] = {}
+    for value in distinct:
+        if numbers_pass and type(value) is float and value == value:
+            mapping[value] = value
+            continue
+        try:
+            mapping[value] = coerce(value)
+        except PydanticCustomError as exc:
+            mapping[value] = None
+            failed[value] = exc
+    out = [mapping[c] for c in cells]
+    errors = []
+    if failed:
+        for i, cell in enumerate(cells):
+            if cell in failed:
+                exc = failed[cell]
+                errors.append(CellError(i, name, exc.type, exc.message(), cell))
+    return out, errors
+
+
+def _coerce_cells(
+    coerce: Callable[[Any], Any], name: str, cells: list[Any]
+) -> tuple[list[Any], list[CellError]]:
     out: list[Any] = []
     errors: list[CellError] = []
     for i, cell in enumerate(cells):
-        # Keyed by type too, so that 1.0 and True never share a cache entry.
-        key: Any = cell if type(cell) is float else (type(cell), cell)
         try:
-            result = cache[key]
-        except KeyError:
-            try:
-                result = coerce(cell)
-            except PydanticCustomError as exc:
-                result = exc
-            cache[key] = result
-        if isinstance(result, PydanticCustomError):
-            errors.append(CellError(i, name, result.type, result.message(), cell))
+            out.append(coerce(cell))
+        except PydanticCustomError as exc:
+            errors.append(CellError(i, name, exc.type, exc.message(), cell))
             out.append(None)
-        else:
-            out.append(result)
     return out, errors
 
 
@@ -76,7 +98,9 @@ def coerce_table(
     return typed, errors
 
 
-def coerce_record(model: type[BaseModel], raw: dict[str, Any]) -> tuple[dict[str, Any], list[CellError]]:
+def coerce_record(
+    model: type[BaseModel], raw: dict[str, Any]
+) -> tuple[dict[str, Any], list[CellError]]:
     """One key/value record (Agency, Settings)."""
     typed, errors = coerce_table(model, {k: [v] for k, v in raw.items()}, 1)
     return {k: v[0] for k, v in typed.items()}, errors

@@ -27,7 +27,9 @@ class Table:
 
 
 def _header_matches(row: list[Any], lookup: dict[str, str]) -> int:
-    return len({lookup[k] for k in (normalise_key(v) for v in row if isinstance(v, str)) if k in lookup})
+    return len(
+        {lookup[k] for k in (normalise_key(v) for v in row if isinstance(v, str)) if k in lookup}
+    )
 
 
 def find_header_row(rows: list[list[Any]], spec: SheetSpec) -> int | None:
@@ -62,20 +64,22 @@ def extract_table(sheet: str, rows: list[list[Any]], spec: SheetSpec) -> Table |
 
 
 def _cut_records(table: Table, rows: list[list[Any]], first: int) -> None:
-    indices = list(table.columns.values())
-    names = list(table.columns)
-    columns: list[list[Any]] = [[] for _ in names]
-    numbers: list[int] = []
-    for i in range(first, len(rows)):
-        row = rows[i]
-        picked = [row[j] if j < len(row) else "" for j in indices]
-        if all(v == "" or is_blank(v) for v in picked):
-            continue
-        numbers.append(i + 1)
-        for column, value in zip(columns, picked, strict=True):
-            column.append(value)
-    table.values = dict(zip(names, columns, strict=True))
-    table.row_numbers = numbers
+    """Column lists of the table's records, blank rows skipped (column-wise for speed)."""
+    body = rows[first:]
+    picked = {
+        name: [row[j] if j < len(row) else "" for row in body] for name, j in table.columns.items()
+    }
+    keep = [False] * len(body)
+    for cells in picked.values():
+        keep = [k or (c != "" and not is_blank(c)) for k, c in zip(keep, cells, strict=True)]
+    if all(keep):
+        table.row_numbers = list(range(first + 1, first + len(body) + 1))
+        table.values = picked
+        return
+    table.row_numbers = [first + i + 1 for i, k in enumerate(keep) if k]
+    table.values = {
+        name: [c for c, k in zip(cells, keep, strict=True) if k] for name, cells in picked.items()
+    }
 
 
 def read_key_values(rows: list[list[Any]]) -> list[tuple[int, str, Any]]:

@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ValidationError
 
+from cipms_cli.engine.lsa import KIND_WORDS, MEASURES, UNITS_FOR_KIND, canonical_source
 from cipms_cli.errors import UnreadableInput
 from cipms_cli.periods import Frequency, PeriodError, conform, label_of
 from cipms_cli.problems import Problem, Severity
@@ -20,12 +22,16 @@ from cipms_cli.workbook.cells import normalise_key
 from cipms_cli.workbook.collector import ProblemCollector
 from cipms_cli.workbook.columns import canonical_key, coerce_record, coerce_table
 from cipms_cli.workbook.contract import Unit
+from cipms_cli.workbook.learner_validate import LearnerData, validate_learners
 from cipms_cli.workbook.reader import RawWorkbook, open_workbook
 from cipms_cli.workbook.sheet_tables import read_table
 from cipms_cli.workbook.sheets import (
     AGENCY,
+    ASSESSMENTS,
     INDICATORS,
     INFORMATIONAL_SHEETS,
+    LEARNERS,
+    MILESTONES,
     OUTCOMES,
     RESULTS,
     SETTINGS,
@@ -46,6 +52,7 @@ class WorkbookData:
     indicators: pd.DataFrame
     results: pd.DataFrame
     sheets: dict[str, str] = field(default_factory=dict)  # spec name -> sheet name as written
+    learners: LearnerData | None = None  # the learner sheets, when the workbook has them
 
 
 @dataclass
@@ -100,7 +107,9 @@ def validate_workbook(book: RawWorkbook) -> ValidationReport:
     indicators = _indicators_frame(tables, typed, outcomes, settings, out)
     results = _results_frame(tables, typed, indicators, settings, out)
     _cross_checks(tables, outcomes, indicators, results, out)
-    data = WorkbookData(book.path, settings, agency, outcomes, indicators, results, found)
+    learners = validate_learners(book, found, settings, out)
+    _check_sources(tables.get(INDICATORS.name), indicators, learners, out)
+    data = WorkbookData(book.path, settings, agency, outcomes, indicators, results, found, learners)
     return ValidationReport(book.path, _in_sheet_order(out.problems(), book.sheet_names), data)
 
 
@@ -156,6 +165,17 @@ def _match_sheets(book: RawWorkbook, out: ProblemCollector) -> dict[str, str]:
 
 
 def _require_sheets(found: dict[str, str], out: ProblemCollector) -> None:
+    has_learners = LEARNERS.name in found
+    learner_records = ASSESSMENTS.name in found or MILESTONES.name in found
+    if learner_records and not has_learners:
+        out.add(
+            "missing-sheet",
+            _missing_sheet_message(LEARNERS) + "; Assessments and Milestones refer to it",
+        )
+    if not any(spec.name in found for spec in (OUTCOMES, INDICATORS, RESULTS)) and (
+        has_learners or learner_records
+    ):
+        return  # a learner-only workbook, for `cipms learners`
     if INDICATORS.name not in found and RESULTS.name not in found:
         if OUTCOMES.name not in found:
             out.add(
@@ -167,8 +187,61 @@ def _require_sheets(found: dict[str, str], out: ProblemCollector) -> None:
             out.add("missing-sheet", _missing_sheet_message(INDICATORS))
         return
     for spec in (OUTCOMES, INDICATORS, RESULTS):
-        if spec.name not in found:
+        # Indicators computed from learner sheets need no Results sheet.
+        if spec.name not in found and not (spec is RESULTS and has_learners):
             out.add("missing-sheet", _missing_sheet_message(spec))
+
+
+def _check_sources(
+    table: Table | None,
+    indicators: pd.DataFrame,
+    learners: LearnerData | None,
+    out: ProblemCollector,
+) -> None:
+    """A ``source`` must name a derived measure that fits the unit; it needs learner sheets.
+
+    Known names are written back in their canonical spelling.
+    """
+    if table is None or indicators.empty:
+        return
+    for idx, raw, unit in zip(
+        indicators["_index"], indicators["source"], indicators["unit"], strict=True
+    ):
+        if raw is None:
+            continue
+        name = canonical_source(raw)
+        if name is None:
+            out.at(
+                table,
+                int(idx),
+                "source",
+                "unknown-source",
+                f"'{raw}' is not a derived measure; use one of: {', '.join(MEASURES)}",
+                raw,
+            )
+            continue
+        if learners is None:
+            out.at(
+                table,
+                int(idx),
+                "source",
+                "missing-learner-sheets",
+                f"{name} is computed from the Learners, Assessments and Milestones sheets, "
+                "which this workbook does not have; add them or clear source",
+                raw,
+            )
+        allowed = UNITS_FOR_KIND[MEASURES[name].kind]
+        if unit is not None and str(unit) not in allowed:
+            out.at(
+                table,
+                int(idx),
+                "unit",
+                "source-unit-mismatch",
+                f"{name} is {KIND_WORDS[MEASURES[name].kind]}; its unit must be "
+                f"{' or '.join(allowed)}",
+                str(unit),
+            )
+    indicators["source"] = indicators["source"].map(lambda s: canonical_source(s) or s)
 
 
 def _missing_sheet_message(spec: SheetSpec) -> str:
@@ -274,22 +347,30 @@ def _empty(model: type[BaseModel]) -> pd.DataFrame:
 
 
 def _duplicates(
-    frame: pd.DataFrame, keys: list[str], table: Table, code: str, what: str, out: ProblemCollector
+    frame: pd.DataFrame,
+    keys: list[str],
+    table: Table,
+    code: str,
+    what: str,
+    out: ProblemCollector,
+    shown: list[str] | None = None,
 ) -> pd.DataFrame:
+    """Drop repeated keys after the first, reporting each repeat at its ``shown[-1]`` cell."""
+    shown = shown or keys
     dup = frame.duplicated(keys, keep="first") & frame[keys].notna().all(axis=1)
     if dup.any():
         first_rows = frame.drop_duplicates(keys).set_index(keys)["row"]
         for idx in frame.index[dup]:
             key = tuple(frame.loc[idx, k] for k in keys)
             first = first_rows.loc[key if len(key) > 1 else key[0]]
+            labels = [str(frame.loc[idx, k]) for k in shown if frame.loc[idx, k] is not None]
             out.at(
                 table,
                 int(frame.at[idx, "_index"]),
-                keys[-1] if code == "duplicate-result" else keys[0],
+                shown[-1],
                 code,
-                f"{what} {' / '.join(str(k) for k in key)} repeats row {first}; "
-                "keep one of the two rows",
-                value=str(key[-1] if code == "duplicate-result" else key[0]),
+                f"{what} {' / '.join(labels)} repeats row {first}; keep one of the two rows",
+                value=labels[-1],
             )
     return frame[~dup]
 
@@ -476,20 +557,23 @@ def _results_frame(
     frame = frame[~unknown]
     if known is None or frame.empty:
         return pd.DataFrame(columns=columns)
-    frame = frame.join(known[["frequency", "unit", "source"]], on="indicator_id")
+    kinds = known[["frequency", "source"]].assign(
+        is_percent=known["unit"] == Unit.PERCENT,
+        is_count=known["unit"].isin([Unit.COUNT, Unit.DAYS]),
+    )
+    frame = frame.join(kinds, on="indicator_id")
     frame["period"] = _parse_result_periods(frame, table, settings, out)
     frame = frame.dropna(subset=["period"])
+    frame["period_ordinal"] = [p.ordinal for p in frame["period"]]
     frame = _fill_values(frame, table, out)
     _check_values(frame, table, out)
-    keys = (
-        ["agency_id", "indicator_id", "period"]
-        if frame["agency_id"].notna().any()
-        else [
-            "indicator_id",
-            "period",
-        ]
-    )
-    frame = _duplicates(frame, keys, table, "duplicate-result", "result", out)
+    by_agency = frame["agency_id"].notna().any()
+    keys = ["indicator_id", "period_ordinal"]
+    if by_agency:
+        frame["agency_key"] = frame["agency_id"].fillna("")
+        keys.insert(0, "agency_key")
+    shown = ["agency_id", "indicator_id", "period"] if by_agency else ["indicator_id", "period"]
+    frame = _duplicates(frame, keys, table, "duplicate-result", "result", out, shown)
     derived = frame["source"].notna()
     for idx, ind in zip(
         frame.loc[derived, "_index"], frame.loc[derived, "indicator_id"], strict=True
@@ -510,27 +594,36 @@ def _results_frame(
 def _parse_result_periods(
     frame: pd.DataFrame, table: Table, settings: Settings, out: ProblemCollector
 ) -> list[Any]:
-    cache: dict[tuple[Any, Any, Any], Any] = {}
-    parsed: list[Any] = []
+    """Parse each distinct (period cell, frequency) once; report problems at every row."""
+    parsed = np.full(len(frame), None, dtype=object)
     fiscal = settings.fiscal_year_start_month
-    for idx, raw, freq in zip(frame["_index"], frame["period"], frame["frequency"], strict=True):
-        if raw is None:
+    indices = frame["_index"].to_numpy()
+    for freq in frame["frequency"].unique():
+        rows = np.flatnonzero((frame["frequency"] == freq).to_numpy())
+        codes, uniques = pd.factorize(frame["period"].iloc[rows], use_na_sentinel=True)
+        for k, raw in enumerate(uniques):
+            at = rows[codes == k]
+            period = _parse_one_period(raw, freq, fiscal, table, indices[at], out)
+            parsed[at] = period
+        for idx in indices[rows[codes == -1]]:
             out.at(
                 table, int(idx), "period", "missing-value", "the period is empty; it is required"
             )
-            parsed.append(None)
-            continue
-        key = (type(raw), raw, freq)
-        if key not in cache:
-            try:
-                label = label_of(raw)
-                cache[key] = (conform(label, freq, fiscal), label.from_text_date, None)
-            except PeriodError as exc:
-                cache[key] = (None, False, exc)
-        period, from_text, exc = cache[key]
-        if exc is not None:
+    return list(parsed)
+
+
+def _parse_one_period(
+    raw: Any, freq: Frequency, fiscal: int, table: Table, rows: Any, out: ProblemCollector
+) -> Any:
+    try:
+        label = label_of(raw)
+        period = conform(label, freq, fiscal)
+    except PeriodError as exc:
+        for idx in rows:
             out.at(table, int(idx), "period", exc.code, str(exc), raw)
-        elif from_text:
+        return None
+    if label.from_text_date:
+        for idx in rows:
             out.at(
                 table,
                 int(idx),
@@ -541,15 +634,14 @@ def _parse_result_periods(
                 raw,
                 Severity.WARNING,
             )
-        parsed.append(period)
-    return parsed
+    return period
 
 
 def _fill_values(frame: pd.DataFrame, table: Table, out: ProblemCollector) -> pd.DataFrame:
     frame = frame.copy()
     num, den = frame["numerator"], frame["denominator"]
     has_ratio = num.notna() & den.notna() & (den != 0)
-    scale = frame["unit"].map(lambda u: 100.0 if u is Unit.PERCENT else 1.0)
+    scale = frame["is_percent"].map({True: 100.0, False: 1.0})
     computed = num / den.where(den != 0) * scale
     zero = den.notna() & (den == 0)
     for idx, value in zip(frame.loc[zero, "_index"], frame.loc[zero, "denominator"], strict=True):
@@ -599,7 +691,7 @@ def _fill_values(frame: pd.DataFrame, table: Table, out: ProblemCollector) -> pd
 
 
 def _check_values(frame: pd.DataFrame, table: Table, out: ProblemCollector) -> None:
-    pct = frame["unit"].map(lambda u: u is Unit.PERCENT).astype(bool)
+    pct = frame["is_percent"].astype(bool)
     over = frame["numerator"].notna() & (frame["numerator"] > frame["denominator"])
     # A percent computed from numerator > denominator is reported once, at the numerator.
     bad = pct & ((frame["value"] < 0) | (frame["value"] > 100)) & ~over
@@ -620,11 +712,7 @@ def _check_values(frame: pd.DataFrame, table: Table, out: ProblemCollector) -> N
         out,
         "numerator",
     )
-    neg = (
-        ~pct
-        & frame["unit"].map(lambda u: u in (Unit.COUNT, Unit.DAYS)).astype(bool)
-        & (frame["value"] < 0)
-    )
+    neg = frame["is_count"].astype(bool) & (frame["value"] < 0)
     _report(
         frame[neg],
         table,

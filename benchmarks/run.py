@@ -1,0 +1,90 @@
+"""Time validation and scoring against a bare python-calamine read of the same workbook.
+
+    python benchmarks/run.py            # generates the workbooks on first use
+
+Each measurement runs in a fresh process so that peak memory (ru_maxrss) is its own.
+Timings are printed; record them in docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+CASES = {
+    "validate: 200,000 Results rows": ("results-200k.xlsx", 2000, 100, "validate"),
+    "score: 2,000 indicators x 60 periods": ("score-2000x60.xlsx", 2000, 60, "score"),
+}
+
+MEASURE = r"""
+import json, resource, sys, time
+path, job = sys.argv[1], sys.argv[2]
+start = time.perf_counter()
+if job == "read":
+    from python_calamine import CalamineWorkbook
+    book = CalamineWorkbook.from_path(path)
+    for name in book.sheet_names:
+        book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+elif job == "validate":
+    from cipms_cli.workbook.validate import validate_source
+    report = validate_source(path)
+    assert report.valid, report.errors[:3]
+else:
+    from cipms_cli.workbook.validate import validate_source
+    from cipms_cli.engine.score import score_workbook
+    from cipms_cli.engine.series import default_as_of
+    report = validate_source(path)
+    card = score_workbook(report.data, default_as_of(report.data.results, None))
+    assert len(card.indicators) > 0
+seconds = time.perf_counter() - start
+print(json.dumps({"seconds": seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def measure(path: Path, job: str, repeat: int = 3) -> dict[str, float]:
+    runs = []
+    for _ in range(repeat):
+        out = subprocess.run(
+            [sys.executable, "-c", MEASURE, str(path), job],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        runs.append(json.loads(out.stdout))
+    best = min(runs, key=lambda r: r["seconds"])
+    return {"seconds": best["seconds"], "peak_mb": max(r["peak_mb"] for r in runs)}
+
+
+def main() -> None:
+    for title, (name, indicators, periods, job) in CASES.items():
+        path = OUT / name
+        if not path.exists():
+            subprocess.run(
+                [
+                    sys.executable,
+                    str(HERE / "generate.py"),
+                    "--indicators",
+                    str(indicators),
+                    "--periods",
+                    str(periods),
+                    "-o",
+                    str(path),
+                ],
+                check=True,
+            )
+        read = measure(path, "read")
+        work = measure(path, job)
+        ratio = work["seconds"] / read["seconds"]
+        print(f"{title}  ({path.stat().st_size / 1e6:.1f} MB)")
+        print(f"  bare calamine read : {read['seconds']:6.2f} s   peak {read['peak_mb']:6.0f} MB")
+        print(
+            f"  cipms {job:<12} : {work['seconds']:6.2f} s   peak {work['peak_mb']:6.0f} MB   = {ratio:.2f} x read"
+        )
+
+
+if __name__ == "__main__":
+    main()

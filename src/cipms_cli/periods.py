@@ -178,11 +178,11 @@ def parse_label(text: str) -> ParsedLabel:
                 raise PeriodError(f"'{s}' has month {m}; months run 1 to 12")
             return ParsedLabel("month", int(g["y"]), m)
         if kind == "mn":
-            m = _MONTHS.get(g["mn"].lower())
-            if m is None:
+            month = _MONTHS.get(g["mn"].lower())
+            if month is None:
                 continue
             y = int(g["y"])
-            return ParsedLabel("month", y + 2000 if y < 100 else y, m)
+            return ParsedLabel("month", y + 2000 if y < 100 else y, month)
         if kind == "y":
             return ParsedLabel("year", int(g["y"]))
         if kind == "date":

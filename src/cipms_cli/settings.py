@@ -19,13 +19,17 @@ class _Section(BaseModel):
 
 
 class SpcOptions(_Section):
-    screen_outliers: bool = Field(True, description="Drop moving ranges above 3.267 × their mean once.")
+    screen_outliers: bool = Field(
+        True, description="Drop moving ranges above 3.267 × their mean once."
+    )
     shift_points: int = Field(7, ge=6, le=7, description="Points in a run on one side of the mean.")
     trend_points: int = Field(7, ge=6, le=7, description="Points in a rising or falling trend.")
     two_of_three_counts_beyond_limits: bool = Field(
         False, description="Count points beyond the 3σ limits in the two-of-three rule."
     )
-    trial_limit_points: int = Field(13, ge=2, description="Fewer points than this give trial limits.")
+    trial_limit_points: int = Field(
+        13, ge=2, description="Fewer points than this give trial limits."
+    )
 
 
 class StatusOptions(_Section):
@@ -67,7 +71,9 @@ class PrivacyOptions(_Section):
 
 
 class Settings(_Section):
-    fiscal_year_start_month: int = Field(4, ge=1, le=12, description="Month the fiscal year starts.")
+    fiscal_year_start_month: int = Field(
+        4, ge=1, le=12, description="Month the fiscal year starts."
+    )
     spc: SpcOptions = SpcOptions()
     status: StatusOptions = StatusOptions()
     forecast: ForecastOptions = ForecastOptions()

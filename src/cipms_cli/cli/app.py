@@ -9,7 +9,15 @@ import typer
 
 from cipms_cli import __version__
 from cipms_cli.cli import console
-from cipms_cli.cli.commands import init_cmd, schema_cmd, score_cmd, spc_cmd, validate_cmd
+from cipms_cli.cli.commands import (
+    batch_cmd,
+    init_cmd,
+    learners_cmd,
+    schema_cmd,
+    score_cmd,
+    spc_cmd,
+    validate_cmd,
+)
 from cipms_cli.exit_codes import ExitCode
 
 app = typer.Typer(
@@ -46,9 +54,11 @@ def root(
 
 app.command("validate")(validate_cmd.validate)
 app.command("score")(score_cmd.score)
+app.command("learners")(learners_cmd.learners)
 app.command("spc")(spc_cmd.spc)
 app.command("init")(init_cmd.init)
 app.command("schema")(schema_cmd.schema)
+app.command("batch")(batch_cmd.batch)
 
 
 def main() -> None:

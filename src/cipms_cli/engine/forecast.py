@@ -25,9 +25,20 @@ def fit_lines(points: pd.DataFrame) -> pd.DataFrame:
     origin = points.groupby("indicator_id", sort=False)["ordinal"].transform("min").astype(float)
     x = points["ordinal"].astype(float) - origin
     y = points["value"].astype(float)
-    sums = pd.DataFrame(
-        {"indicator_id": points["indicator_id"], "x": x, "y": y, "xx": x * x, "xy": x * y, "n": 1.0}
-    ).groupby("indicator_id", sort=False).sum()
+    sums = (
+        pd.DataFrame(
+            {
+                "indicator_id": points["indicator_id"],
+                "x": x,
+                "y": y,
+                "xx": x * x,
+                "xy": x * y,
+                "n": 1.0,
+            }
+        )
+        .groupby("indicator_id", sort=False)
+        .sum()
+    )
     n = sums["n"]
     denominator = n * sums["xx"] - sums["x"] ** 2
     slope = ((n * sums["xy"] - sums["x"] * sums["y"]) / denominator).where(denominator != 0)

@@ -24,7 +24,9 @@ def missing_periods(series: pd.DataFrame) -> FlagMap:
     flags: FlagMap = defaultdict(list)
     steps = series.groupby("indicator_id", sort=False)["ordinal"].diff()
     gaps = series[steps > 1]
-    for ind, period, step in zip(gaps["indicator_id"], gaps["period"], steps[steps > 1], strict=True):
+    for ind, period, step in zip(
+        gaps["indicator_id"], gaps["period"], steps[steps > 1], strict=True
+    ):
         missing = [period.shift(-k).label for k in range(int(step) - 1, 0, -1)]
         flags[ind].append(
             Flag("missing-periods", f"no figure for {', '.join(missing)}; the series has a gap")
@@ -38,7 +40,7 @@ def stale(latest: pd.Series, frequency: pd.Series, as_of: dt.date | None) -> Fla
     if as_of is None:
         return flags
     for ind, period in latest.dropna().items():
-        freq = Frequency(frequency[ind])
+        freq = Frequency(frequency.loc[ind])  # type: ignore[call-overload]
         current = containing(as_of, freq, period.fiscal_start)
         behind = current - period if current.fiscal_start == period.fiscal_start else 0
         if behind > 1:
@@ -97,9 +99,7 @@ def unlinked(indicators: pd.DataFrame, outcome_ids: set[str]) -> FlagMap:
     flags: FlagMap = defaultdict(list)
     for ind, oid in zip(indicators["indicator_id"], indicators["outcome_id"], strict=True):
         if oid is None or oid not in outcome_ids:
-            flags[ind].append(
-                Flag("no-outcome", "the indicator is linked to no outcome statement")
-            )
+            flags[ind].append(Flag("no-outcome", "the indicator is linked to no outcome statement"))
     return flags
 
 

@@ -48,13 +48,21 @@ def baselines(indicators: pd.DataFrame, series: pd.DataFrame) -> pd.DataFrame:
     typed = frame["baseline_value"].notna()
     found = ~typed & at_period.notna()
     out = pd.DataFrame(index=frame.index)
-    out["baseline_value"] = np.where(typed, frame["baseline_value"], np.where(found, at_period, frame["first_value"]))
-    out["baseline_period"] = np.where(
-        (typed | found) & frame["baseline_period"].notna(), frame["baseline_period"], frame["first_period"]
+    out["baseline_value"] = np.where(
+        typed, frame["baseline_value"], np.where(found, at_period, frame["first_value"])
     )
-    out["baseline_source"] = np.where(typed, "given", np.where(found, "baseline_period", "first_result"))
+    out["baseline_period"] = np.where(
+        (typed | found) & frame["baseline_period"].notna(),
+        frame["baseline_period"],
+        frame["first_period"],
+    )
+    out["baseline_source"] = np.where(
+        typed, "given", np.where(found, "baseline_period", "first_result")
+    )
     out["baseline_missing"] = ~typed & frame["baseline_period"].notna() & at_period.isna()
-    out["baseline_ordinal"] = [p.ordinal if p is not None and p == p else np.nan for p in out["baseline_period"]]
+    out["baseline_ordinal"] = [
+        p.ordinal if p is not None and p == p else np.nan for p in out["baseline_period"]
+    ]
     return out.join(ends)
 
 
@@ -63,7 +71,9 @@ def _value_at(series: pd.DataFrame, periods: pd.Series) -> pd.Series:
     if wanted.empty:
         return pd.Series(np.nan, index=periods.index, dtype=float)
     wanted["ordinal"] = [p.ordinal for p in wanted["period"]]
-    merged = wanted.merge(series[["indicator_id", "ordinal", "value"]], on=["indicator_id", "ordinal"], how="left")
+    merged = wanted.merge(
+        series[["indicator_id", "ordinal", "value"]], on=["indicator_id", "ordinal"], how="left"
+    )
     return merged.set_index("indicator_id")["value"].reindex(periods.index)
 
 
@@ -89,7 +99,9 @@ def compare_with_target(frame: pd.DataFrame, options: StatusOptions) -> pd.DataF
     out["percent_of_target"] = (latest / target * 100).where(target != 0)
     out["trajectory"] = _trajectory(out)
     shortfall = (out["trajectory"] - latest) * sign
-    tolerance = out["tolerance"].where(out["tolerance"].notna(), span.abs() * options.default_tolerance_pct / 100)
+    tolerance = out["tolerance"].where(
+        out["tolerance"].notna(), span.abs() * options.default_tolerance_pct / 100
+    )
     out["tolerance_used"] = tolerance
     status = np.select(
         [
@@ -110,7 +122,11 @@ def compare_with_target(frame: pd.DataFrame, options: StatusOptions) -> pd.DataF
 
 def _trajectory(frame: pd.DataFrame) -> pd.Series:
     """The straight line from baseline to target, read at the latest period."""
-    base_t, target_t, latest_t = frame["baseline_ordinal"], frame["target_ordinal"], frame["latest_ordinal"]
+    base_t, target_t, latest_t = (
+        frame["baseline_ordinal"],
+        frame["target_ordinal"],
+        frame["latest_ordinal"],
+    )
     length = target_t - base_t
     fraction = ((latest_t - base_t) / length).where(length > 0, 1.0).clip(lower=0, upper=1)
     return frame["baseline_value"] + (frame["target_value"] - frame["baseline_value"]) * fraction

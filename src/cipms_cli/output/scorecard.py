@@ -122,8 +122,18 @@ def scorecard_xlsx(card: Scorecard) -> bytes:
     stars = "—" if summary["stars"] is None else f"{summary['stars']} of 3 stars"
     ws.cell(row=2, column=1, value=f"As of {card.as_of or '—'}   Score {score}   {stars}")
     headers = [
-        "indicator_id", "name", "baseline", "latest", "target", "gap", "status",
-        "variation", "assurance", "forecast", "will_meet_target", "data_quality",
+        "indicator_id",
+        "name",
+        "baseline",
+        "latest",
+        "target",
+        "gap",
+        "status",
+        "variation",
+        "assurance",
+        "forecast",
+        "will_meet_target",
+        "data_quality",
     ]
     style_header(ws, 4, headers, set())
     for r, i in enumerate(card.indicators, start=5):
@@ -149,11 +159,19 @@ def scorecard_xlsx(card: Scorecard) -> bytes:
     last = 4 + len(card.indicators)
     red = PatternFill("solid", fgColor="F8CBAD")
     green = PatternFill("solid", fgColor="C6EFCE")
-    ws.conditional_formatting.add(f"G5:G{last}", CellIsRule(operator="equal", formula=['"off_track"'], fill=red))
-    ws.conditional_formatting.add(f"G5:G{last}", CellIsRule(operator="equal", formula=['"met"'], fill=green))
+    ws.conditional_formatting.add(
+        f"G5:G{last}", CellIsRule(operator="equal", formula=['"off_track"'], fill=red)
+    )
+    ws.conditional_formatting.add(
+        f"G5:G{last}", CellIsRule(operator="equal", formula=['"met"'], fill=green)
+    )
     ws.column_dimensions["B"].width = 45
     ws.print_title_rows = "4:4"
     ws.auto_filter.ref = f"A4:L{last}"
+    if card.learners is not None:
+        from cipms_cli.output.learners import add_learners_sheet
+
+        add_learners_sheet(wb, card.learners)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -49,3 +50,11 @@ def add_filters(env: Environment) -> None:
     env.filters["cell"] = markdown_cell
     env.filters["num"] = _number
     env.filters["label"] = _label
+    env.filters["lsa_view"] = _lsa_view
+
+
+def _lsa_view(summary: dict[str, Any]) -> dict[str, Any]:
+    """Learner figures for display, with the small-number rule applied (output/learners.py)."""
+    from cipms_cli.output.learners import summary_view
+
+    return summary_view(summary)

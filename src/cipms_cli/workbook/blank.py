@@ -14,6 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from cipms_cli.periods import Frequency
 from cipms_cli.settings import known_keys
 from cipms_cli.workbook.contract import Direction, MeasureType, Unit
+from cipms_cli.workbook.learner_contract import Competency, Domain, GoalPath
 from cipms_cli.workbook.sheets import SHEETS, Layout, SheetSpec
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -27,6 +28,9 @@ DROPDOWNS: dict[str, type[StrEnum]] = {
     "unit": Unit,
     "frequency": Frequency,
     "measure_type": MeasureType,
+    "goal_path": GoalPath,
+    "competency": Competency,
+    "domain": Domain,
 }
 YES_NO_COLUMNS = {"key", "culminating_task"}
 DATA_ROWS = 2000  # validation and formats reach this far down
@@ -42,7 +46,9 @@ def style_header(ws: Worksheet, row: int, names: list[str], required: set[str]) 
     ws.freeze_panes = ws.cell(row=row + 1, column=1)
 
 
-def add_list_validation(ws: Worksheet, column_index: int, options: list[str], first_row: int) -> None:
+def add_list_validation(
+    ws: Worksheet, column_index: int, options: list[str], first_row: int
+) -> None:
     letter = get_column_letter(column_index)
     validation = DataValidation(
         type="list",
@@ -124,7 +130,5 @@ def build_blank_workbook() -> Workbook:
         elif spec.name == "Settings":
             _key_value_sheet(wb, spec, sorted(known_keys().items()))
         else:
-            _key_value_sheet(
-                wb, spec, [(c.name, c.description) for c in spec.columns]
-            )
+            _key_value_sheet(wb, spec, [(c.name, c.description) for c in spec.columns])
     return wb

@@ -54,7 +54,9 @@ def to_number(value: Any) -> float | None:
     if _NUMBER_TEXT.match(text) and any(c.isdigit() for c in text):
         return float(text.replace(",", ""))
     raise PydanticCustomError(
-        "not-a-number", "'{value}' is not a number; type a plain number such as 42.5", {"value": value}
+        "not-a-number",
+        "'{value}' is not a number; type a plain number such as 42.5",
+        {"value": value},
     )
 
 
@@ -103,12 +105,16 @@ def to_date(value: Any) -> dt.date | None:
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         raise PydanticCustomError(
-            "not-a-date", "'{value}' is a number, not a date; format the cell as a date", {"value": value}
+            "not-a-date",
+            "'{value}' is a number, not a date; format the cell as a date",
+            {"value": value},
         )
     try:
         parsed = label_of(str(value))
     except PeriodError as exc:
-        raise PydanticCustomError(exc.code if exc.code == "ambiguous-date" else "not-a-date", str(exc)) from None
+        raise PydanticCustomError(
+            exc.code if exc.code == "ambiguous-date" else "not-a-date", str(exc)
+        ) from None
     if parsed.kind != "date" or parsed.day is None:
         raise PydanticCustomError(
             "not-a-date", "'{value}' is not a date; use a date cell or YYYY-MM-DD", {"value": value}

@@ -64,8 +64,8 @@ def coerce_column(
     if failed:
         for i, cell in enumerate(cells):
             if cell in failed:
-                exc = failed[cell]
-                errors.append(CellError(i, name, exc.type, exc.message(), cell))
+                problem = failed[cell]
+                errors.append(CellError(i, name, problem.type, problem.message(), cell))
     return out, errors
 
 

@@ -114,7 +114,9 @@ def _required_text(value: Any) -> str:
 def _identifier(value: Any) -> str:
     text = _required_text(value)
     if len(text) > 64:
-        raise PydanticCustomError("invalid-identifier", "an identifier must be at most 64 characters")
+        raise PydanticCustomError(
+            "invalid-identifier", "an identifier must be at most 64 characters"
+        )
     return text
 
 
@@ -183,7 +185,9 @@ class Row(BaseModel):
 
 
 class OutcomeRow(Row):
-    outcome_id: Identifier = col("Short code of the outcome statement.", "outcome", "id", example="O1")
+    outcome_id: Identifier = col(
+        "Short code of the outcome statement.", "outcome", "id", example="O1"
+    )
     statement: RequiredText = col(
         "The outcome statement: the change in people's lives the service works for.",
         "outcome_statement",
@@ -216,7 +220,10 @@ class IndicatorRow(Row):
         example="increase",
     )
     unit: UnitField = col(
-        "percent, count, rate, currency, days or score.", "units", "unit_of_measure", example="count"
+        "percent, count, rate, currency, days or score.",
+        "units",
+        "unit_of_measure",
+        example="count",
     )
     frequency: FrequencyField = col(
         "monthly, quarterly or annual.", "reporting_frequency", "periodicity", example="quarterly"

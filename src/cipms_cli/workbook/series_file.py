@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,7 +60,7 @@ def _rows(data: bytes, name: str) -> list[list[Any]]:
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
-        dialect = csv.excel  # type: ignore[assignment]
+        dialect = csv.excel
     return [row for row in csv.reader(io.StringIO(text), dialect)]
 
 
@@ -81,13 +82,14 @@ def parse_series(rows: list[list[Any]], name: str, fiscal_start: int = 4) -> Ser
             raise SeriesError(
                 f"{name}: row {number}: '{cells[value_col]}' is not a number"
             ) from None
-    periods = _periods(raw_periods, fiscal_start)
-    if periods is not None:
-        order = sorted(range(len(periods)), key=lambda i: periods[i])
-        _check_unique([periods[i] for i in order], name)
-        labels = [periods[i].label for i in order]
+    found = _periods(raw_periods, fiscal_start)
+    periods = None
+    if found is not None:
+        order = sorted(range(len(found)), key=lambda i: found[i])
+        periods = [found[i] for i in order]
+        _check_unique(periods, name)
+        labels = [p.label for p in periods]
         values = [values[i] for i in order]
-        periods = [periods[i] for i in order]
     return SeriesInput(labels, values, periods)
 
 
@@ -132,6 +134,6 @@ def _periods(raw: list[Any], fiscal_start: int) -> list[Period] | None:
 
 
 def _check_unique(periods: list[Period], name: str) -> None:
-    for a, b in zip(periods, periods[1:], strict=False):
+    for a, b in itertools.pairwise(periods):
         if a == b:
             raise SeriesError(f"{name}: period {a.label} appears twice; keep one row per period")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from cipms_cli.problems import Severity, column_letter
-from cipms_cli.workbook.collector import ProblemCollector
 from cipms_cli.workbook.cellscan import CellFlag
+from cipms_cli.workbook.collector import ProblemCollector
 from cipms_cli.workbook.reader import RawWorkbook
 from cipms_cli.workbook.sheets import SheetSpec
 from cipms_cli.workbook.table import Table, extract_table

@@ -16,6 +16,12 @@ from cipms_cli.workbook.contract import (
     OutcomeRow,
     ResultRow,
 )
+from cipms_cli.workbook.learner_contract import (
+    AssessmentRow,
+    LearnerRow,
+    MilestoneRow,
+    ScaleRow,
+)
 
 
 class Layout(StrEnum):
@@ -45,7 +51,9 @@ class SheetSpec:
         for field_name, info in self.model.model_fields.items():
             extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
             aliases = tuple(str(a) for a in extra.get("aliases", []))  # type: ignore[union-attr]
-            specs.append(ColumnSpec(field_name, info.is_required(), info.description or "", aliases))
+            specs.append(
+                ColumnSpec(field_name, info.is_required(), info.description or "", aliases)
+            )
         return tuple(specs)
 
     @cached_property
@@ -100,7 +108,41 @@ SETTINGS = SheetSpec(
     ("options", "config", "configuration"),
 )
 
-SHEETS: tuple[SheetSpec, ...] = (AGENCY, SETTINGS, OUTCOMES, INDICATORS, RESULTS)
+LEARNERS = SheetSpec(
+    "Learners",
+    LearnerRow,
+    Layout.TABLE,
+    "Learner Skill Attainment: one row per learner (a pseudonymous code, never a name), "
+    "with goal path, start and exit dates.",
+    ("learner", "learner_records", "participants", "clients"),
+)
+ASSESSMENTS = SheetSpec(
+    "Assessments",
+    AssessmentRow,
+    Layout.TABLE,
+    "Learner Skill Attainment: one row per assessment of a learner in a domain "
+    "(Reading, Document Use, Numeracy), with its score.",
+    ("assessment", "assessment_results", "scores", "skill_assessments"),
+)
+MILESTONES = SheetSpec(
+    "Milestones",
+    MilestoneRow,
+    Layout.TABLE,
+    "Learner Skill Attainment: one row per milestone (or culminating task) a learner "
+    "completed, with its competency (A to F) and level (1 to 3).",
+    ("milestone", "milestones_completed", "milestone_tasks"),
+)
+SCALES = SheetSpec(
+    "Scales",
+    ScaleRow,
+    Layout.TABLE,
+    "Optional: the score band of each level per domain; one level is one meaningful "
+    "increment. Without it, increments come from the Assessments level column.",
+    ("scale", "score_bands", "bands", "levels"),
+)
+LEARNER_SHEETS = (LEARNERS, ASSESSMENTS, MILESTONES, SCALES)
+
+SHEETS: tuple[SheetSpec, ...] = (AGENCY, SETTINGS, OUTCOMES, INDICATORS, RESULTS, *LEARNER_SHEETS)
 INFORMATIONAL_SHEETS = {"instructions", "readme", "notes", "lists", "lookups"}
 
 

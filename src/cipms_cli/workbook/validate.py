@@ -366,7 +366,7 @@ def _duplicates(
             labels = [str(frame.loc[idx, k]) for k in shown if frame.loc[idx, k] is not None]
             out.at(
                 table,
-                int(frame.at[idx, "_index"]),
+                int(frame.at[idx, "_index"]),  # type: ignore[arg-type]
                 shown[-1],
                 code,
                 f"{what} {' / '.join(labels)} repeats row {first}; keep one of the two rows",
@@ -429,7 +429,7 @@ def _indicators_frame(
     fiscal = settings.fiscal_year_start_month
     frame["target_period_given"] = frame["target_period"].notna()
     for column in ("target_period", "baseline_period"):
-        parsed = []
+        parsed: list[Any] = []
         for idx, raw, freq in zip(frame["_index"], frame[column], frame["frequency"], strict=True):
             if raw is None or freq is None:
                 parsed.append(None)

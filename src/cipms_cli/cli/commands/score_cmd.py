@@ -193,6 +193,10 @@ def render_text(card: Scorecard, output: Path | None, inputs: list[str]) -> None
         buffer = io.StringIO()
         out = Console(file=buffer, width=160, no_color=True, highlight=False)
     out.print(table)
+    if card.learners is not None:
+        from cipms_cli.cli.commands.learners_cmd import render_lsa
+
+        render_lsa(out, card.learners)
     out.print(escape(_footer(card)))
     if output is not None:
         from cipms_cli.cli.emit import emit_text

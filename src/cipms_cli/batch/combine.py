@@ -1,0 +1,473 @@
+"""Merge each agency's returns into one series per indicator (docs/batch.md, merge rules).
+
+Returns are added one at a time as they are read, in any order; ``finish`` sorts
+everything by the return's period (then path), so the outcome never depends on
+the order files finished in or on the number of jobs.
+
+- the latest return (by the period it covers, then path) supplies the agency's
+  name, region, stream, settings and indicator definitions;
+- a figure given by two returns for the same agency, indicator and period: the same
+  figures are a warning (``duplicate-result``), different ones an error
+  (``conflicting-result``) naming both files and cells; the latest return's figure is used;
+- definitions that differ between returns (direction, unit, frequency, target) are
+  reported with the files; a different frequency is an error and the figures of the
+  other frequency are left out, because one series cannot mix frequencies.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from cipms_cli.batch.returns import AgencySource, Figure, FileReturn, is_frame_bundle
+from cipms_cli.periods import Period
+from cipms_cli.problems import Severity
+from cipms_cli.settings import Settings
+
+COMPARED_FIELDS = ("direction", "unit", "frequency", "target_value", "target_period")
+RESULT_COLUMNS = [
+    "indicator_id",
+    "period",
+    "value",
+    "numerator",
+    "denominator",
+    "note",
+    "agency_id",
+    "row",
+]
+FILES_NAMED = 3  # longer file lists in messages are shortened to "a, b, c and 5 more"
+
+OrderKey = tuple[dt.date, str]
+
+
+@dataclass(frozen=True)
+class BatchProblem:
+    """A problem found by combining returns; unlike a validation problem it can name
+    several files and cells."""
+
+    severity: Severity
+    code: str
+    message: str
+    agency_id: str | None = None
+    indicator_id: str | None = None
+    period: str | None = None
+    files: tuple[str, ...] = ()
+    cells: tuple[str, ...] = ()
+
+    def sort_key(self) -> tuple[str, str, str, str, str]:
+        return (
+            self.agency_id or "",
+            self.indicator_id or "",
+            self.period or "",
+            self.code,
+            self.message,
+        )
+
+
+@dataclass
+class UsedFigure:
+    """A figure that made it into the combined series, with the file it came from."""
+
+    figure: Figure
+    path: str
+
+
+@dataclass
+class CombinedAgency:
+    agency_id: str
+    agency: dict[str, Any]
+    files: list[str]  # in return order
+    data: Any  # WorkbookData of the combined returns
+    figures: list[UsedFigure]
+    definitions: pd.DataFrame  # the indicator definitions used, indexed by indicator_id
+
+
+@dataclass
+class _Seen:
+    order: OrderKey
+    record: dict[str, Any]
+    files: list[OrderKey] = field(default_factory=list)
+
+
+@dataclass
+class _AgencyReturns:
+    agency_id: str
+    files: list[OrderKey] = field(default_factory=list)
+    latest: FileReturn | None = None  # the latest return, its frames dropped of figures
+    definitions: dict[str, dict[tuple[Any, ...], _Seen]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
+    outcomes: dict[str, tuple[OrderKey, dict[str, Any]]] = field(default_factory=dict)
+    figures: dict[tuple[str, Period], list[tuple[OrderKey, Figure]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    extras: dict[str, list[tuple[OrderKey, Any]]] = field(default_factory=lambda: defaultdict(list))
+    indicator_dtypes: dict[str, Any] = field(default_factory=dict)
+    outcome_dtypes: dict[str, Any] = field(default_factory=dict)
+
+
+class Combiner:
+    """Folds valid returns into per-agency accumulators, keeping only tidy rows."""
+
+    def __init__(self) -> None:
+        self._agencies: dict[str, _AgencyReturns] = {}
+        self._problems: list[BatchProblem] = []
+
+    def add(self, ret: FileReturn) -> None:
+        """Add a valid return; invalid and unreadable returns are not combined.
+
+        A return whose Results rows name other agencies (a multi-agency return) adds
+        those rows, and its definitions, to each agency named.
+        """
+        if ret.indicators is None or ret.settings is None:
+            return
+        by_agency: dict[str, list[Figure]] = {ret.agency_id: []}
+        for figure in ret.figures:
+            by_agency.setdefault(figure.agency_id, []).append(figure)
+        for agency_id, figures in by_agency.items():
+            own = agency_id == ret.agency_id
+            if not own and ret.agency_source is AgencySource.AGENCY_SHEET:
+                self._problems.append(_other_agency_problem(ret, agency_id, len(figures)))
+            self._add_to(agency_id, ret, figures, own)
+
+    def _add_to(self, agency_id: str, ret: FileReturn, figures: list[Figure], own: bool) -> None:
+        acc = self._agencies.setdefault(agency_id, _AgencyReturns(agency_id))
+        order = ret.order_key
+        acc.files.append(order)
+        if acc.latest is None or order > acc.latest.order_key:
+            acc.latest = _header_only(ret, own)
+        _add_definitions(acc, ret, order)
+        _add_outcomes(acc, ret, order)
+        for figure in figures:
+            acc.figures[(figure.indicator_id, figure.period)].append((order, figure))
+        if own:
+            for name, frame in ret.extras.items():
+                acc.extras[name].append((order, frame))
+
+    def finish(self) -> tuple[list[CombinedAgency], list[BatchProblem]]:
+        combined, problems = [], list(self._problems)
+        for agency_id in sorted(self._agencies):
+            agency, found = _combine(self._agencies[agency_id])
+            combined.append(agency)
+            problems.extend(found)
+        return combined, sorted(problems, key=BatchProblem.sort_key)
+
+
+def _other_agency_problem(ret: FileReturn, agency_id: str, rows: int) -> BatchProblem:
+    return BatchProblem(
+        Severity.WARNING,
+        "other-agency-rows",
+        f"{ret.path}: the Agency sheet says {ret.agency_id} but {rows} Results row(s) name "
+        f"agency {agency_id}; they are added to {agency_id}. Check the return was not "
+        "copied from another agency's",
+        agency_id,
+        files=(ret.path,),
+    )
+
+
+def _header_only(ret: FileReturn, own: bool) -> FileReturn:
+    """The return without its figures: only its agency fields and settings are kept.
+
+    For another agency named in a multi-agency return, the Agency sheet describes
+    someone else, so only the settings are kept.
+    """
+    return FileReturn(
+        ret.path,
+        ret.status,
+        ret.agency_id,
+        ret.agency_source,
+        ret.agency if own else {},
+        ret.return_end,
+        ret.periods,
+        ret.error_count,
+        ret.warning_count,
+        [],
+        settings=ret.settings,
+    )
+
+
+def _add_definitions(acc: _AgencyReturns, ret: FileReturn, order: OrderKey) -> None:
+    frame = ret.indicators
+    assert frame is not None
+    if not acc.indicator_dtypes:
+        acc.indicator_dtypes = {str(k): v for k, v in frame.dtypes.items()}
+    for record in _records(frame):
+        signature = tuple(_comparable(record.get(f)) for f in COMPARED_FIELDS)
+        seen = acc.definitions[str(record["indicator_id"])].get(signature)
+        if seen is None:
+            seen = acc.definitions[str(record["indicator_id"])][signature] = _Seen(order, record)
+        elif order > seen.order:
+            seen.order, seen.record = order, record
+        seen.files.append(order)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in record.items()} for record in frame.to_dict("records")]
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, Period):
+        return value.label
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return str(value) if value is not None and not isinstance(value, float | int) else value
+
+
+def _add_outcomes(acc: _AgencyReturns, ret: FileReturn, order: OrderKey) -> None:
+    frame = ret.outcomes
+    if frame is None:
+        return
+    if not acc.outcome_dtypes:
+        acc.outcome_dtypes = {str(k): v for k, v in frame.dtypes.items()}
+    for record in _records(frame):
+        key = str(record["outcome_id"])
+        if key not in acc.outcomes or order > acc.outcomes[key][0]:
+            acc.outcomes[key] = (order, record)
+
+
+# --- finishing one agency ----------------------------------------------------
+
+
+def _combine(acc: _AgencyReturns) -> tuple[CombinedAgency, list[BatchProblem]]:
+    from cipms_cli.workbook.validate import WorkbookData
+
+    problems: list[BatchProblem] = []
+    definitions = _choose_definitions(acc, problems)
+    figures = _choose_figures(acc, definitions, problems)
+    latest = acc.latest
+    assert latest is not None and latest.settings is not None
+    indicators = _frame([d for _, d in sorted(definitions.items())], acc.indicator_dtypes)
+    outcomes = _frame([r for _, (_, r) in sorted(acc.outcomes.items())], acc.outcome_dtypes)
+    data = WorkbookData(
+        path=acc.agency_id,
+        settings=latest.settings,
+        agency=_agency_fields(latest, acc.agency_id),
+        outcomes=outcomes,
+        indicators=indicators,
+        results=_results_frame(figures),
+        sheets={},
+    )
+    for name, frames in acc.extras.items():
+        setattr(data, name, _stacked(frames))
+    files = [path for _, path in sorted(acc.files)]
+    return (
+        CombinedAgency(
+            acc.agency_id,
+            data.agency,
+            files,
+            data,
+            figures,
+            indicators.set_index("indicator_id", drop=False),
+        ),
+        problems,
+    )
+
+
+def _agency_fields(latest: FileReturn, agency_id: str) -> dict[str, Any]:
+    agency = dict(latest.agency)
+    agency["agency_id"] = agency_id
+    return agency
+
+
+def _frame(records: list[dict[str, Any]], dtypes: dict[str, Any]) -> pd.DataFrame:
+    """Records back into a frame with the validator's column types (enums stay enums)."""
+    columns = list(dtypes) or (list(records[0]) if records else [])
+    return pd.DataFrame(
+        {c: pd.Series([r.get(c) for r in records], dtype=dtypes.get(c, object)) for c in columns}
+    )
+
+
+def _choose_definitions(
+    acc: _AgencyReturns, problems: list[BatchProblem]
+) -> dict[str, dict[str, Any]]:
+    chosen: dict[str, dict[str, Any]] = {}
+    for indicator_id, variants in acc.definitions.items():
+        latest = max(variants.values(), key=lambda s: s.order)
+        chosen[indicator_id] = latest.record
+        if len(variants) > 1:
+            problems.append(_definition_problem(acc.agency_id, indicator_id, variants, latest))
+    return chosen
+
+
+def _definition_problem(
+    agency_id: str, indicator_id: str, variants: dict[tuple[Any, ...], _Seen], latest: _Seen
+) -> BatchProblem:
+    differing = [
+        i for i, name in enumerate(COMPARED_FIELDS) if len({sig[i] for sig in variants}) > 1
+    ]
+    parts = []
+    for i in differing:
+        by_value: dict[Any, list[OrderKey]] = defaultdict(list)
+        for signature, seen in variants.items():
+            by_value[signature[i]].extend(seen.files)
+        described = "; ".join(
+            f"{_shown(value)} in {_file_list(sorted(files))}"
+            for value, files in sorted(by_value.items(), key=lambda kv: min(kv[1]))
+        )
+        parts.append(f"{COMPARED_FIELDS[i]} is {described}")
+    frequency_differs = COMPARED_FIELDS.index("frequency") in differing
+    files = tuple(path for seen in variants.values() for _, path in sorted(seen.files))
+    consequence = "; figures of the other frequency are left out" if frequency_differs else ""
+    return BatchProblem(
+        Severity.ERROR if frequency_differs else Severity.WARNING,
+        "definition-differs",
+        f"agency {agency_id}, indicator {indicator_id}: the returns define it differently: "
+        f"{'. '.join(parts)}. The definition in the latest return ({latest.order[1]}) is "
+        f"used{consequence}",
+        agency_id,
+        indicator_id,
+        files=tuple(sorted(set(files))),
+    )
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "(empty)"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _file_list(files: list[OrderKey]) -> str:
+    paths = [path for _, path in files]
+    if len(paths) <= FILES_NAMED:
+        return ", ".join(paths)
+    return f"{', '.join(paths[:FILES_NAMED])} and {len(paths) - FILES_NAMED} more"
+
+
+def _choose_figures(
+    acc: _AgencyReturns, definitions: dict[str, dict[str, Any]], problems: list[BatchProblem]
+) -> list[UsedFigure]:
+    used = []
+    for (indicator_id, period), given in sorted(
+        acc.figures.items(), key=lambda kv: (kv[0][0], kv[0][1].frequency, kv[0][1].ordinal)
+    ):
+        definition = definitions.get(indicator_id)
+        if definition is None or str(definition["frequency"]) != str(period.frequency):
+            continue
+        given = sorted(given, key=lambda item: item[0])
+        (latest_order, latest) = given[-1]
+        for order, earlier in given[:-1]:
+            problems.append(
+                _repeat_problem(acc.agency_id, (order[1], earlier), (latest_order[1], latest))
+            )
+        used.append(UsedFigure(latest, latest_order[1]))
+    return used
+
+
+def _same_figures(a: Figure, b: Figure) -> bool:
+    return all(
+        _close(x, y)
+        for x, y in (
+            (a.value, b.value),
+            (a.numerator, b.numerator),
+            (a.denominator, b.denominator),
+        )
+    )
+
+
+def _close(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def _repeat_problem(
+    agency_id: str, earlier: tuple[str, Figure], latest: tuple[str, Figure]
+) -> BatchProblem:
+    (old_path, old), (new_path, new) = earlier, latest
+    where = f"agency {agency_id}, indicator {new.indicator_id}, {new.period.label}"
+    cells = (f"{old_path}!{old.cell}", f"{new_path}!{new.cell}")
+    if _same_figures(old, new):
+        return BatchProblem(
+            Severity.WARNING,
+            "duplicate-result",
+            f"{where}: given twice with the same figure {_figure_text(new)} "
+            f"({cells[0]} and {cells[1]})",
+            agency_id,
+            new.indicator_id,
+            new.period.label,
+            (old_path, new_path),
+            cells,
+        )
+    return BatchProblem(
+        Severity.ERROR,
+        "conflicting-result",
+        f"{where}: {cells[0]} gives {_figure_text(old)} but {cells[1]} gives "
+        f"{_figure_text(new)}; the figure in the later return ({new_path}) is used; "
+        "correct the wrong return",
+        agency_id,
+        new.indicator_id,
+        new.period.label,
+        (old_path, new_path),
+        cells,
+    )
+
+
+def _figure_text(figure: Figure) -> str:
+    text = f"{figure.value:g}"
+    if figure.numerator is not None and figure.denominator is not None:
+        text += f" ({figure.numerator:g}/{figure.denominator:g})"
+    return text
+
+
+def _results_frame(figures: list[UsedFigure]) -> pd.DataFrame:
+    rows = [f.figure for f in figures]
+    return pd.DataFrame(
+        {
+            "indicator_id": pd.Series([f.indicator_id for f in rows], dtype=object),
+            "period": pd.Series([f.period for f in rows], dtype=object),
+            "value": pd.Series([f.value for f in rows], dtype=float),
+            "numerator": pd.Series([f.numerator for f in rows], dtype=float),
+            "denominator": pd.Series([f.denominator for f in rows], dtype=float),
+            "note": pd.Series([f.note for f in rows], dtype=object),
+            "agency_id": pd.Series([f.agency_id for f in rows], dtype=object),
+            "row": pd.Series([0] * len(rows), dtype=int),
+        },
+        columns=RESULT_COLUMNS,
+    )
+
+
+def _stacked(parts: list[tuple[OrderKey, Any]]) -> Any:
+    """Stack one extra part (a frame, or a dataclass of frames) across returns, oldest first."""
+    ordered = [part for _, part in sorted(parts, key=lambda item: item[0])]
+    if is_frame_bundle(ordered[-1]):
+        latest = ordered[-1]
+        return dataclasses.replace(
+            latest,
+            **{
+                f.name: _stacked_frames([getattr(p, f.name) for p in ordered])
+                for f in dataclasses.fields(latest)
+            },
+        )
+    return _stacked_frames(ordered)
+
+
+def _stacked_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Learner records repeat across quarterly returns, so repeats are dropped, the later
+    copy winning. When the first column identifies a record within every return (a
+    learner_id on the Learners sheet), the later return's row replaces the earlier one
+    (an exit date added in a later quarter); otherwise only identical rows are dropped."""
+    stacked = pd.concat(frames, ignore_index=True)
+    if stacked.empty:
+        return stacked
+    first = str(stacked.columns[0])
+    if all(frame[first].is_unique for frame in frames):
+        subset = [first]
+    else:
+        subset = [c for c in stacked.columns if c not in ("row", "_index")]
+    try:
+        return stacked.drop_duplicates(subset=subset, keep="last").reset_index(drop=True)
+    except TypeError:  # unhashable cells: keep every row rather than guess
+        return stacked
+
+
+def settings_of(agency: CombinedAgency) -> Settings:
+    settings: Settings = agency.data.settings
+    return settings

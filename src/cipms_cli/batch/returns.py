@@ -1,0 +1,254 @@
+"""Read and validate one return into a small, picklable ``FileReturn``.
+
+This is the function the process pool runs. It keeps only what the batch needs
+(the typed definitions, the figures with their cells, counts and the first
+problems), never the raw workbook, so memory stays flat however many files come.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cipms_cli.errors import UnreadableInput
+from cipms_cli.periods import Period, PeriodError, parse_as_of
+from cipms_cli.problems import Problem, Severity, column_letter
+from cipms_cli.settings import Settings
+from cipms_cli.workbook.cells import is_blank
+
+MAX_PROBLEMS_KEPT = 50  # of each severity; the counts are always complete
+_BASE_FIELDS = {"path", "settings", "agency", "outcomes", "indicators", "results", "sheets"}
+
+
+class FileStatus(StrEnum):
+    OK = "ok"
+    INVALID = "invalid"
+    UNREADABLE = "unreadable"
+
+
+class AgencySource(StrEnum):
+    AGENCY_SHEET = "agency_sheet"
+    RESULTS = "results"
+    FILE_NAME = "file_name"
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One Results row of a valid return, with the cell it came from."""
+
+    agency_id: str
+    indicator_id: str
+    period: Period
+    value: float
+    numerator: float | None
+    denominator: float | None
+    note: str | None
+    cell: str  # "Results!C4", or "Results!D4/E4" when the value came from num/den
+
+
+@dataclass
+class FileReturn:
+    path: str
+    status: FileStatus
+    agency_id: str
+    agency_source: AgencySource
+    agency: dict[str, Any]
+    return_end: dt.date | None  # end of the period the return covers; orders returns
+    periods: tuple[str, ...]
+    error_count: int
+    warning_count: int
+    problems: list[Problem]
+    settings: Settings | None = None
+    indicators: pd.DataFrame | None = None
+    outcomes: pd.DataFrame | None = None
+    figures: list[Figure] = field(default_factory=list)
+    extras: dict[str, Any] = field(default_factory=dict)  # learner sheets, when present
+
+    @property
+    def order_key(self) -> tuple[dt.date, str]:
+        """Later returns sort last; the path breaks ties so the order never depends on timing."""
+        return (self.return_end or dt.date.min, self.path)
+
+    @property
+    def first_error(self) -> Problem | None:
+        return next((p for p in self.problems if p.severity is Severity.ERROR), None)
+
+
+def read_return(path: str) -> FileReturn:
+    """Never raises for a bad file: an unreadable one becomes a FileReturn saying so."""
+    from cipms_cli.workbook.reader import open_workbook
+    from cipms_cli.workbook.validate import validate_workbook
+
+    try:
+        book = open_workbook(path)
+        report = validate_workbook(book)
+        cells = _cell_finder(book, report.data.sheets.get("Results") if report.data else None)
+    except UnreadableInput as exc:
+        return unreadable(path, exc.code, exc.message)
+    except Exception as exc:  # a reader bug on one odd file must not stop the batch
+        return unreadable(path, "read-failed", f"could not be read ({type(exc).__name__}: {exc})")
+    return _from_report(path, report, cells)
+
+
+def unreadable(path: str, code: str, message: str) -> FileReturn:
+    agency_id, source = identify_agency({}, None, path)
+    problem = Problem(code, Severity.ERROR, message, path)
+    return FileReturn(path, FileStatus.UNREADABLE, agency_id, source, {}, None, (), 1, 0, [problem])
+
+
+def _from_report(path: str, report: Any, cells: _CellFinder) -> FileReturn:
+    data = report.data
+    agency_id, source = identify_agency(data.agency, data.results, path)
+    errors, warnings = report.errors, report.warnings
+    ret = FileReturn(
+        path=path,
+        status=FileStatus.OK if not errors else FileStatus.INVALID,
+        agency_id=agency_id,
+        agency_source=source,
+        agency=_agency_json(data.agency),
+        return_end=_return_end(data),
+        periods=_period_labels(data.results),
+        error_count=len(errors),
+        warning_count=len(warnings),
+        problems=errors[:MAX_PROBLEMS_KEPT] + warnings[:MAX_PROBLEMS_KEPT],
+    )
+    if ret.status is FileStatus.OK:
+        ret.settings = data.settings
+        ret.indicators = data.indicators
+        ret.outcomes = data.outcomes
+        ret.figures = _figures(data.results, agency_id, cells)
+        ret.extras = _extra_frames(data)
+    return ret
+
+
+def identify_agency(
+    agency: dict[str, Any], results: pd.DataFrame | None, path: str
+) -> tuple[str, AgencySource]:
+    """The Agency sheet's agency_id; else the one agency_id every Results row names;
+    else the file name up to the first ``_`` (``AG01_2024-Q1.xlsx`` -> ``AG01``)."""
+    given = agency.get("agency_id")
+    if given is not None and str(given).strip():
+        return str(given).strip(), AgencySource.AGENCY_SHEET
+    if results is not None and "agency_id" in results:
+        named = {str(a).strip() for a in results["agency_id"].dropna() if str(a).strip()}
+        if len(named) == 1:
+            return named.pop(), AgencySource.RESULTS
+    stem = Path(path).stem
+    return (stem.split("_", 1)[0] or stem), AgencySource.FILE_NAME
+
+
+def _agency_json(agency: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in agency.items():
+        if isinstance(value, Period):
+            value = value.label
+        elif isinstance(value, dt.datetime | dt.date):
+            value = value.isoformat()[:10]
+        out[key] = value
+    return out
+
+
+def _return_end(data: Any) -> dt.date | None:
+    reporting = data.agency.get("reporting_period")
+    if reporting is not None:
+        try:
+            return parse_as_of(reporting, data.settings.fiscal_year_start_month)
+        except (PeriodError, ValueError):
+            pass
+    periods = [p for p in data.results["period"] if isinstance(p, Period)]
+    return max(p.end for p in periods) if periods else None
+
+
+def _period_labels(results: pd.DataFrame) -> tuple[str, ...]:
+    periods = {p for p in results["period"] if isinstance(p, Period)}
+    return tuple(p.label for p in sorted(periods, key=lambda p: (p.frequency, p.ordinal)))
+
+
+def _optional(value: Any) -> float | None:
+    return None if value is None or value != value else float(value)
+
+
+def _figures(results: pd.DataFrame, agency_id: str, cells: _CellFinder) -> list[Figure]:
+    figures = []
+    columns = ["indicator_id", "period", "value", "numerator", "denominator", "note", "agency_id"]
+    for ind, period, value, num, den, note, row_agency, row in zip(
+        *(results[c] for c in columns), results["row"], strict=True
+    ):
+        named = (
+            str(row_agency).strip() if row_agency is not None and row_agency == row_agency else ""
+        )
+        figures.append(
+            Figure(
+                agency_id=named or agency_id,
+                indicator_id=str(ind),
+                period=period,
+                value=float(value),
+                numerator=_optional(num),
+                denominator=_optional(den),
+                note=None if note is None or note != note else str(note),
+                cell=cells(int(row)),
+            )
+        )
+    return figures
+
+
+def _extra_frames(data: Any) -> dict[str, Any]:
+    """Parts the reader adds beyond the core sheets (the learner sheets, for LSA): a frame,
+    or a dataclass of frames. Carried so that the combined agency can be scored with them."""
+    extras = {}
+    for f in dataclasses.fields(data):
+        value = getattr(data, f.name)
+        if f.name not in _BASE_FIELDS and (
+            isinstance(value, pd.DataFrame) or is_frame_bundle(value)
+        ):
+            extras[f.name] = value
+    return extras
+
+
+def is_frame_bundle(value: Any) -> bool:
+    return (
+        dataclasses.is_dataclass(value)
+        and not isinstance(value, type)
+        and all(isinstance(getattr(value, f.name), pd.DataFrame) for f in dataclasses.fields(value))
+    )
+
+
+class _CellFinder:
+    """Excel cell of a Results row's figure: the value cell, or numerator/denominator."""
+
+    def __init__(self, sheet: str | None, rows: list[list[Any]], columns: dict[str, int]):
+        self.sheet = sheet or "Results"
+        self.rows = rows
+        self.columns = columns
+
+    def __call__(self, row: int) -> str:
+        value_at = self.columns.get("value")
+        if value_at is not None and not is_blank(self._raw(row, value_at)):
+            return f"{self.sheet}!{column_letter(value_at)}{row}"
+        parts = [
+            f"{column_letter(self.columns[c])}{row}"
+            for c in ("numerator", "denominator")
+            if c in self.columns
+        ]
+        return f"{self.sheet}!{'/'.join(parts) or f'row {row}'}"
+
+    def _raw(self, row: int, column: int) -> Any:
+        cells = self.rows[row - 1] if 0 < row <= len(self.rows) else []
+        return cells[column] if column < len(cells) else None
+
+
+def _cell_finder(book: Any, sheet: str | None) -> _CellFinder:
+    from cipms_cli.workbook.sheets import RESULTS
+    from cipms_cli.workbook.table import extract_table
+
+    if sheet is None:
+        return _CellFinder(None, [], {})
+    rows = book.rows(sheet)
+    table = extract_table(sheet, rows, RESULTS)
+    return _CellFinder(sheet, rows, table.columns if table else {})

@@ -1,0 +1,274 @@
+"""Run a batch: read every file (in parallel), combine, score and benchmark.
+
+Files are read in a process pool because validation is CPU-bound Python. At most a
+few files per worker are in flight, and each finished file is folded into the
+``Combiner`` and reduced to its ``files`` row at once, so memory stays flat however
+many files there are. Everything the outputs show is sorted, so the result does
+not depend on the number of jobs or on which file finished first.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import signal
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from cipms_cli.batch import benchmark
+from cipms_cli.batch.combine import BatchProblem, CombinedAgency, Combiner
+from cipms_cli.batch.returns import FileReturn, FileStatus, read_return, unreadable
+from cipms_cli.problems import Severity
+
+IN_FLIGHT_PER_JOB = 4  # enough queued work to keep workers busy, few results held at once
+
+
+def default_jobs() -> int:
+    """The cores this process may run on (respects taskset and container CPU sets)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@dataclass
+class BatchResult:
+    files: list[FileReturn]  # sorted by path; reduced to what the files table needs
+    agencies: list[CombinedAgency] = field(default_factory=list)
+    scores: dict[str, Any] = field(default_factory=dict)  # agency_id -> Scorecard
+    as_of: dict[str, dt.date | None] = field(default_factory=dict)
+    problems: list[BatchProblem] = field(default_factory=list)
+    ranked: pd.DataFrame = field(default_factory=pd.DataFrame)  # agency × indicator × period
+    period_summary: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rollups: pd.DataFrame = field(default_factory=pd.DataFrame)
+    as_of_text: str | None = None
+
+    def count(self, status: FileStatus) -> int:
+        return sum(f.status is status for f in self.files)
+
+    @property
+    def all_ok(self) -> bool:
+        """Every file valid and no conflicting returns (warnings allowed)."""
+        return all(f.status is FileStatus.OK for f in self.files) and not any(
+            p.severity is Severity.ERROR for p in self.problems
+        )
+
+
+def run_batch(
+    paths: Sequence[str],
+    *,
+    jobs: int,
+    as_of: str | None = None,
+    on_file: Callable[[FileReturn], None] | None = None,
+    analyse: bool = True,
+) -> BatchResult:
+    """Read ``paths``; ``on_file`` sees each full FileReturn as soon as it is read.
+
+    With ``analyse=False`` only the files are read and combined (for merge problems):
+    no scoring or benchmarks, for a caller that streams per-file lines only.
+    """
+    combiner = Combiner()
+    files = []
+    with Workers(jobs if len(paths) > 1 else 1) as workers:
+        for ret in workers.read(paths):
+            if on_file is not None:
+                on_file(ret)
+            combiner.add(ret)
+            files.append(_files_row_only(ret))
+        agencies, problems = combiner.finish()
+        result = BatchResult(
+            sorted(files, key=lambda f: f.path), agencies, problems=problems, as_of_text=as_of
+        )
+        if analyse:
+            _score_all(result, workers)
+    if analyse:
+        _benchmark(result)
+    return result
+
+
+def _files_row_only(ret: FileReturn) -> FileReturn:
+    first = ret.first_error
+    return dataclasses.replace(
+        ret,
+        problems=[first] if first else [],
+        settings=None,
+        indicators=None,
+        outcomes=None,
+        figures=[],
+        extras={},
+    )
+
+
+def _score_all(result: BatchResult, workers: Workers) -> None:
+    for agency in result.agencies:
+        result.as_of[agency.agency_id] = agency_as_of(agency, result.as_of_text)
+    tasks = [(a.data, result.as_of[a.agency_id]) for a in result.agencies]
+    for agency, (card, failure) in zip(result.agencies, workers.score(tasks), strict=True):
+        if card is not None:
+            result.scores[agency.agency_id] = card
+        else:
+            result.problems.append(_scoring_failed(agency, failure))
+    result.problems.sort(key=BatchProblem.sort_key)
+
+
+def _benchmark(result: BatchResult) -> None:
+    obs = benchmark.observations(result.agencies, result.as_of)
+    obs, differing = benchmark.harmonise_definitions(obs)
+    result.problems = sorted([*result.problems, *differing], key=BatchProblem.sort_key)
+    result.ranked = benchmark.rank_and_flag(obs)
+    result.period_summary = benchmark.period_summary(result.ranked)
+    result.rollups = benchmark.rollups(obs)
+
+
+def agency_as_of(agency: CombinedAgency, as_of: str | None) -> dt.date | None:
+    """``--as-of`` if given; else the latest return's reporting period; else its latest figure
+    (the same rule as ``cipms score``)."""
+    from cipms_cli.engine.series import default_as_of
+    from cipms_cli.periods import PeriodError, parse_as_of
+
+    fiscal = agency.data.settings.fiscal_year_start_month
+    if as_of is not None:
+        return parse_as_of(as_of, fiscal)
+    reporting = agency.data.agency.get("reporting_period")
+    if reporting is not None:
+        try:
+            return parse_as_of(reporting, fiscal)
+        except PeriodError:
+            pass
+    return default_as_of(agency.data.results, None)
+
+
+ScoreTask = tuple[Any, dt.date | None]
+
+
+def score_agency(task: ScoreTask) -> tuple[Any | None, str | None]:
+    """The Scorecard of one combined agency, or why it could not be scored."""
+    from cipms_cli.engine.score import score_workbook
+
+    data, as_of = task
+    try:
+        return score_workbook(data, as_of, data.settings), None
+    except Exception as exc:  # one agency's odd data must not lose the others' scores
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+def _scoring_failed(agency: CombinedAgency, failure: str | None) -> BatchProblem:
+    return BatchProblem(
+        Severity.ERROR,
+        "scoring-failed",
+        f"agency {agency.agency_id} could not be scored ({failure}); its figures are still "
+        "in the results and benchmarks",
+        agency.agency_id,
+        files=tuple(agency.files),
+    )
+
+
+# --- the process pool --------------------------------------------------------
+
+
+class Workers:
+    """Reads files and scores agencies, in a process pool when ``jobs`` > 1.
+
+    The pool is started once and used for both steps (starting one costs as much as
+    reading several files).
+    """
+
+    def __init__(self, jobs: int):
+        self.jobs = jobs
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._shutdown()
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.jobs, initializer=_ignore_interrupts)
+        return self._pool
+
+    def _shutdown(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def read(self, paths: Sequence[str]) -> Iterator[FileReturn]:
+        """Each path's FileReturn, in the order they finish."""
+        if self.jobs <= 1:
+            for path in paths:
+                yield read_return(path)
+            return
+        yield from self._read_in_pool(paths)
+
+    def score(self, tasks: list[ScoreTask]) -> list[tuple[Any | None, str | None]]:
+        if self.jobs <= 1 or len(tasks) <= 1:
+            return [score_agency(t) for t in tasks]
+        try:
+            return list(self._executor().map(score_agency, tasks))
+        except BrokenProcessPool:
+            self._shutdown()  # a worker died; score here instead
+            return [score_agency(t) for t in tasks]
+
+    def _read_in_pool(self, paths: Sequence[str]) -> Iterator[FileReturn]:
+        queue = iter(paths)
+        pending: dict[Future[FileReturn], str] = {}
+        crashed: list[str] = []
+        limit = self.jobs * IN_FLIGHT_PER_JOB
+        try:
+            self._top_up(queue, pending, limit)
+            while pending and not crashed:
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in sorted(done, key=lambda f: pending[f]):
+                    path = pending.pop(future)
+                    try:
+                        yield future.result()
+                    except BrokenProcessPool:
+                        crashed.append(path)
+                if not crashed:
+                    self._top_up(queue, pending, limit)
+        except BaseException:
+            self._shutdown()
+            raise
+        if crashed:
+            # A worker died (a crash in a native reader, or killed for memory) and took
+            # the pool with it. Read the files it held one at a time in isolation, so
+            # only a file that kills the reader is lost, then go on with a fresh pool.
+            self._shutdown()
+            for path in [*crashed, *pending.values()]:
+                yield _read_isolated(path)
+            yield from self._read_in_pool(list(queue))
+
+    def _top_up(
+        self, queue: Iterator[str], pending: dict[Future[FileReturn], str], limit: int
+    ) -> None:
+        while len(pending) < limit:
+            path = next(queue, None)
+            if path is None:
+                return
+            pending[self._executor().submit(read_return, path)] = path
+
+
+def _read_isolated(path: str) -> FileReturn:
+    with ProcessPoolExecutor(max_workers=1) as solo:
+        try:
+            return solo.submit(read_return, path).result()
+        except BrokenProcessPool:
+            return unreadable(
+                path,
+                "reader-crashed",
+                "the spreadsheet reader crashed on this file; re-save it in Excel or "
+                "LibreOffice, or send it to the cipms developers",
+            )
+
+
+def _ignore_interrupts() -> None:
+    # Ctrl-C reaches every process in the terminal's group; only the parent handles it,
+    # so workers do not each print a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

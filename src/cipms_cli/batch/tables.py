@@ -1,0 +1,409 @@
+"""The batch's tidy output tables: stable column names, one list of row dicts each.
+
+Every column is documented in docs/batch.md; add columns at the end, never rename.
+Rows are sorted so that the same inputs always give the same tables.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import pandas as pd
+
+from cipms_cli.batch.combine import CombinedAgency
+from cipms_cli.batch.returns import FileReturn, FileStatus
+from cipms_cli.batch.run import BatchResult
+
+SCHEMA_VERSION = 1
+Row = dict[str, Any]
+
+FILES_COLUMNS = [
+    "path",
+    "agency_id",
+    "agency_source",
+    "periods",
+    "status",
+    "error_count",
+    "warning_count",
+    "first_error",
+    "first_error_code",
+]
+PROBLEMS_COLUMNS = [
+    "severity",
+    "code",
+    "agency_id",
+    "indicator_id",
+    "period",
+    "files",
+    "cells",
+    "message",
+]
+RESULTS_COLUMNS = [
+    "agency_id",
+    "indicator_id",
+    "period",
+    "period_end",
+    "frequency",
+    "unit",
+    "value",
+    "numerator",
+    "denominator",
+    "source_file",
+    "source_cell",
+]
+AGENCY_COLUMNS = ["agency_id", "agency_name", "region", "stream"]
+SCORES_COLUMNS = [
+    *AGENCY_COLUMNS,
+    "as_of",
+    "indicator_id",
+    "name",
+    "outcome_id",
+    "measure_type",
+    "direction",
+    "unit",
+    "frequency",
+    "key",
+    "weight",
+    "n_periods",
+    "baseline_period",
+    "baseline_value",
+    "latest_period",
+    "latest_value",
+    "target_period",
+    "target_value",
+    "gap",
+    "progress",
+    "change_from_baseline",
+    "percent_of_target",
+    "trajectory",
+    "status",
+    "spc_mean",
+    "spc_lpl",
+    "spc_upl",
+    "variation",
+    "assurance",
+    "trial_limits",
+    "forecast_period",
+    "forecast_value",
+    "will_meet_target",
+    "attainment",
+    "points",
+    "data_quality",
+    "agency_score",
+    "agency_stars",
+]
+STATUS_COLUMNS = ["met", "on_track", "at_risk", "off_track", "no_target", "no_data"]
+AGENCIES_COLUMNS = [
+    *AGENCY_COLUMNS,
+    "files",
+    "first_period",
+    "latest_period",
+    "as_of",
+    "indicators",
+    "score",
+    "stars",
+    "key_failures",
+    *STATUS_COLUMNS,
+    "funnel_favourable",
+    "funnel_unfavourable",
+]
+BENCHMARKS_COLUMNS = [
+    "indicator_id",
+    "name",
+    "direction",
+    "unit",
+    "frequency",
+    "period",
+    "period_end",
+    "agencies",
+    "min",
+    "q1",
+    "median",
+    "q3",
+    "max",
+    "mean",
+    "pooled_numerator",
+    "pooled_denominator",
+    "pooled_rate",
+    "funnel_agencies",
+    "outside_95",
+    "outside_99_8",
+    "dispersion_ratio",
+]
+AGENCY_BENCHMARKS_COLUMNS = [
+    *AGENCY_COLUMNS,
+    "indicator_id",
+    "direction",
+    "unit",
+    "period",
+    "value",
+    "numerator",
+    "denominator",
+    "agencies",
+    "rank",
+    "percentile",
+    "network_median",
+    "pooled_rate",
+    "observed_rate",
+    "z_score",
+    "funnel_lower_95",
+    "funnel_upper_95",
+    "funnel_lower_99_8",
+    "funnel_upper_99_8",
+    "funnel_flag",
+    "funnel_favourable",
+    "funnel_reliable",
+]
+ROLLUPS_COLUMNS = [
+    "dimension",
+    "group",
+    "indicator_id",
+    "unit",
+    "frequency",
+    "period",
+    "agencies",
+    "median",
+    "pooled_numerator",
+    "pooled_denominator",
+    "pooled_rate",
+]
+
+TABLES: dict[str, list[str]] = {
+    "files": FILES_COLUMNS,
+    "problems": PROBLEMS_COLUMNS,
+    "results": RESULTS_COLUMNS,
+    "scores": SCORES_COLUMNS,
+    "agencies": AGENCIES_COLUMNS,
+    "benchmarks": BENCHMARKS_COLUMNS,
+    "agency_benchmarks": AGENCY_BENCHMARKS_COLUMNS,
+    "rollups": ROLLUPS_COLUMNS,
+}
+LSA_PREFIX = "lsa_"
+
+
+def build_tables(result: BatchResult) -> dict[str, list[Row]]:
+    return {
+        "files": files_rows(result.files),
+        "problems": problems_rows(result),
+        "results": results_rows(result.agencies),
+        "scores": scores_rows(result),
+        "agencies": agencies_rows(result),
+        "benchmarks": _frame_rows(result.period_summary, BENCHMARKS_COLUMNS),
+        "agency_benchmarks": agency_benchmark_rows(result),
+        "rollups": _frame_rows(result.rollups, ROLLUPS_COLUMNS),
+    }
+
+
+def columns_of(name: str, rows: list[Row]) -> list[str]:
+    """The table's documented columns, plus any ``lsa_*`` columns present (scores only)."""
+    fixed = TABLES[name]
+    extra = sorted({k for row in rows for k in row if k.startswith(LSA_PREFIX)} - set(fixed))
+    return [*fixed, *extra]
+
+
+def summary(result: BatchResult, tables: dict[str, list[Row]]) -> dict[str, Any]:
+    return {
+        "files": len(result.files),
+        "ok": result.count(FileStatus.OK),
+        "invalid": result.count(FileStatus.INVALID),
+        "unreadable": result.count(FileStatus.UNREADABLE),
+        "agencies": len(result.agencies),
+        "indicators": len({r["indicator_id"] for r in tables["results"]}),
+        "periods": [
+            label
+            for _, label in sorted({(r["period_end"], r["period"]) for r in tables["results"]})
+        ],
+        "as_of": result.as_of_text,
+        "errors": sum(p["severity"] == "error" for p in tables["problems"]),
+        "warnings": sum(p["severity"] == "warning" for p in tables["problems"]),
+        "all_ok": result.all_ok,
+    }
+
+
+def file_row(ret: FileReturn) -> Row:
+    first = ret.first_error
+    where = ""
+    if first is not None:
+        where = first.location.removeprefix(ret.path).lstrip("!")
+    return {
+        "path": ret.path,
+        "agency_id": ret.agency_id,
+        "agency_source": ret.agency_source.value,
+        "periods": ";".join(ret.periods),
+        "status": ret.status.value,
+        "error_count": ret.error_count,
+        "warning_count": ret.warning_count,
+        "first_error": (f"{where}: {first.message}" if where else first.message) if first else None,
+        "first_error_code": first.code if first else None,
+    }
+
+
+def files_rows(files: Iterable[FileReturn]) -> list[Row]:
+    return [file_row(f) for f in sorted(files, key=lambda f: f.path)]
+
+
+def problems_rows(result: BatchResult) -> list[Row]:
+    return [
+        {
+            "severity": p.severity.value,
+            "code": p.code,
+            "agency_id": p.agency_id,
+            "indicator_id": p.indicator_id,
+            "period": p.period,
+            "files": ";".join(p.files),
+            "cells": ";".join(p.cells),
+            "message": p.message,
+        }
+        for p in result.problems
+    ]
+
+
+def results_rows(agencies: Iterable[CombinedAgency]) -> list[Row]:
+    rows = []
+    for agency in agencies:
+        units = agency.definitions["unit"]
+        for used in agency.figures:
+            f = used.figure
+            rows.append(
+                {
+                    "agency_id": agency.agency_id,
+                    "indicator_id": f.indicator_id,
+                    "period": f.period.label,
+                    "period_end": f.period.end.isoformat(),
+                    "frequency": str(f.period.frequency),
+                    "unit": str(units[f.indicator_id]),
+                    "value": f.value,
+                    "numerator": f.numerator,
+                    "denominator": f.denominator,
+                    "source_file": used.path,
+                    "source_cell": f.cell,
+                }
+            )
+    # Figures are grouped per agency already; this fixes the order within an agency.
+    return sorted(rows, key=lambda r: (r["agency_id"], r["indicator_id"], r["period_end"]))
+
+
+def _agency_fields(agency: CombinedAgency) -> Row:
+    return {c: agency.agency.get(c) for c in AGENCY_COLUMNS} | {"agency_id": agency.agency_id}
+
+
+def scores_rows(result: BatchResult) -> list[Row]:
+    from cipms_cli.output.scorecard import scorecard_rows
+
+    rows = []
+    for agency in result.agencies:
+        card = result.scores.get(agency.agency_id)
+        if card is None:
+            continue
+        lsa = lsa_figures(card)
+        base = _agency_fields(agency) | {"as_of": card.as_of}
+        for indicator, scored in zip(card.indicators, scorecard_rows(card), strict=True):
+            row = base | {c: scored.get(c) for c in SCORES_COLUMNS if c in scored}
+            row |= {
+                "key": indicator.key,
+                "weight": indicator.weight,
+                "n_periods": len(indicator.spc.points),
+                "agency_score": card.summary.get("score"),
+                "agency_stars": card.summary.get("stars"),
+            }
+            rows.append(row | lsa)
+    return rows
+
+
+def lsa_figures(card: Any) -> Row:
+    """Agency-level learner figures, when the scorecard has a ``learners`` section.
+
+    Counts and shares for all learners are carried as ``lsa_<name>`` columns; a share
+    whose denominator is below the privacy threshold (``small_n``) is left empty, as
+    the agency's own reports suppress it. Breakdowns by goal path and domain stay in
+    the agency's ``cipms score`` output.
+    """
+    learners = getattr(card, "learners", None)
+    if not isinstance(learners, dict):
+        return {}
+    out: Row = {}
+    for key, value in learners.items():
+        if isinstance(value, bool) or key in LSA_SKIPPED:
+            continue
+        if isinstance(value, int | float | str):
+            out[f"{LSA_PREFIX}{key}"] = value
+        elif isinstance(value, dict) and "value" in value:
+            out[f"{LSA_PREFIX}{key}"] = None if value.get("small_n") else value["value"]
+        elif isinstance(value, dict) and "period" in value:
+            out[f"{LSA_PREFIX}{key}"] = value["period"]
+    return out
+
+
+LSA_SKIPPED = {"small_n_threshold", "levels_from"}
+
+
+def agencies_rows(result: BatchResult) -> list[Row]:
+    latest = benchmark_latest(result)
+    rows = []
+    for agency in result.agencies:
+        card = result.scores.get(agency.agency_id)
+        periods = sorted({u.figure.period for u in agency.figures}, key=lambda p: p.end)
+        statuses = card.summary["counts"]["status"] if card else {}
+        flags = latest[latest["agency_id"] == agency.agency_id] if not latest.empty else latest
+        favourable = flags["funnel_favourable"] if not flags.empty else pd.Series(dtype=object)
+        as_of = result.as_of.get(agency.agency_id)
+        rows.append(
+            _agency_fields(agency)
+            | {
+                "files": len(agency.files),
+                "first_period": periods[0].label if periods else None,
+                "latest_period": periods[-1].label if periods else None,
+                "as_of": as_of.isoformat() if as_of else None,
+                "indicators": len(agency.definitions),
+                "score": card.summary["score"] if card else None,
+                "stars": card.summary["stars"] if card else None,
+                "key_failures": ";".join(card.summary["key_failures"]) if card else None,
+                **{s: statuses.get(s, 0) for s in STATUS_COLUMNS},
+                "funnel_favourable": int((favourable == True).sum()),  # noqa: E712
+                "funnel_unfavourable": int((favourable == False).sum()),  # noqa: E712
+            }
+            | lsa_figures(card)
+        )
+    return rows
+
+
+def benchmark_latest(result: BatchResult) -> pd.DataFrame:
+    from cipms_cli.batch.benchmark import latest_per_agency
+
+    return latest_per_agency(result.ranked)
+
+
+def agency_benchmark_rows(result: BatchResult) -> list[Row]:
+    latest = benchmark_latest(result)
+    if latest.empty:
+        return []
+    meta = {a.agency_id: _agency_fields(a) for a in result.agencies}
+    rows = _frame_rows(latest, AGENCY_BENCHMARKS_COLUMNS)
+    for row in rows:
+        row.update({k: v for k, v in meta[row["agency_id"]].items() if k != "agency_id"})
+    return rows
+
+
+def _frame_rows(frame: pd.DataFrame, columns: list[str]) -> list[Row]:
+    if frame.empty:
+        return []
+    present = [c for c in columns if c in frame.columns]
+    return [
+        {c: _plain(v) for c, v in zip(present, values, strict=True)}
+        for values in frame[present].itertuples(index=False, name=None)
+    ]
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars to Python ones, NaN to None, dates to ISO text."""
+    if value is None:
+        return None
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value

@@ -1,0 +1,758 @@
+"""Learner Skill Attainment (LSA): the LBS learner measures, per period and by goal path.
+
+Every figure is defined in docs/learners.md. The computation is vectorised over
+learners: each learner's active span, each assessment's time as the latest one and each
+milestone are turned into (learner, window) rows with numpy, then counted with
+``bincount`` and ``groupby``. Python loops run only over windows, goal paths, domains
+and measures, never over learners.
+
+A *window* is a reporting period (month, quarter or fiscal year) or, for the summary,
+the fiscal year to the as-of date. Records dated after the cut-off (the as-of date, or
+else the latest date in the learner sheets) are ignored, so a figure never changes when
+later records are added.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cipms_cli.periods import Frequency, Period
+from cipms_cli.settings import Settings
+from cipms_cli.workbook.cells import normalise_key
+from cipms_cli.workbook.learner_contract import Domain
+from cipms_cli.workbook.learner_validate import LearnerData, scale_levels
+
+ALL = "All learners"
+DOMAINS: tuple[str, ...] = tuple(d.value for d in Domain)
+DOMAIN_KEYS: dict[str, str] = {normalise_key(d): d for d in DOMAINS}
+_NEVER = np.iinfo(np.int64).max // 4  # window ordinal of "no exit yet"
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A derived measure an Indicators row can name in ``source``."""
+
+    name: str
+    kind: str  # count, share, score or days
+    description: str
+
+
+UNITS_FOR_KIND: dict[str, tuple[str, ...]] = {
+    "count": ("count",),
+    "share": ("percent", "rate"),
+    "score": ("score",),
+    "days": ("days",),
+}
+
+KIND_WORDS = {
+    "count": "a count",
+    "share": "a share of learners",
+    "score": "a score gain",
+    "days": "a number of days",
+}
+
+
+def _measures() -> dict[str, Measure]:
+    measures = [
+        Measure("lsa.learners_served", "count", "learners active at any time in the period"),
+        Measure(
+            "lsa.learners_assessed",
+            "count",
+            "learners served with at least two assessments in one domain by the period's end",
+        ),
+        Measure(
+            "lsa.pct_with_gain",
+            "share",
+            "of the learners assessed, the share with at least one increment in any domain",
+        ),
+        Measure(
+            "lsa.learner_progress",
+            "share",
+            "of the learners served, the share who completed at least one milestone in the "
+            "period (LBS Learner Progress when the period is a fiscal year)",
+        ),
+        Measure(
+            "lsa.milestones_completed", "count", "milestones completed in the period (all rows)"
+        ),
+        Measure("lsa.learners_exited", "count", "learners whose exit_date is in the period"),
+        Measure(
+            "lsa.goal_path_completion",
+            "share",
+            "of the learners who exited in the period, the share who had completed a "
+            "culminating task",
+        ),
+        Measure(
+            "lsa.median_days_to_first_milestone",
+            "days",
+            "median days from start_date to the first milestone, for learners whose first "
+            "milestone was in the period",
+        ),
+    ]
+    for key, domain in DOMAIN_KEYS.items():
+        measures += [
+            Measure(
+                f"lsa.pct_with_gain.{key}",
+                "share",
+                f"of the learners with two or more {domain} assessments, the share with at "
+                "least one increment",
+            ),
+            Measure(
+                f"lsa.median_gain.{key}",
+                "score",
+                f"median {domain} gain (latest minus first score) of those learners",
+            ),
+            Measure(f"lsa.mean_gain.{key}", "score", f"mean {domain} gain of those learners"),
+        ]
+    return {m.name: m for m in measures}
+
+
+MEASURES: dict[str, Measure] = _measures()
+
+
+def canonical_source(text: Any) -> str | None:
+    """The measure a ``source`` cell names (case and spacing aside), or None."""
+    if not isinstance(text, str):
+        return None
+    name = "".join(text.split()).lower()
+    return name if name in MEASURES else None
+
+
+# --- windows -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Windows:
+    """Consecutive periods ``first..last`` (ordinals) and the cut-off date of the records."""
+
+    frequency: Frequency
+    fiscal_start: int
+    first: int
+    last: int
+    cutoff: dt.date
+
+    @property
+    def count(self) -> int:
+        return self.last - self.first + 1
+
+    def period(self, ordinal: int) -> Period:
+        start = self.fiscal_start if self.frequency is Frequency.ANNUAL else 1
+        return Period(self.frequency, ordinal, start)
+
+    def ordinals(self, dates: pd.Series | np.ndarray) -> np.ndarray:
+        """Window ordinal of each date; ``_NEVER`` for NaT."""
+        values = np.asarray(dates, dtype="datetime64[ns]")
+        months = values.astype("datetime64[M]").astype(np.int64) + 1970 * 12
+        if self.frequency is Frequency.MONTHLY:
+            result = months
+        elif self.frequency is Frequency.QUARTERLY:
+            result = months // 3
+        else:
+            result = (months - (self.fiscal_start - 1)) // 12
+        return np.where(np.isnat(values), _NEVER, result)
+
+    def ordinal_of(self, day: dt.date) -> int:
+        return int(self.ordinals(np.array([np.datetime64(day, "ns")]))[0])
+
+
+def period_windows(
+    data: LearnerData, frequency: Frequency, cutoff: dt.date, fiscal_start: int
+) -> Windows | None:
+    """Every complete period from the first learner's start to the cut-off, or None."""
+    if data.learners.empty:
+        return None
+    probe = Windows(frequency, fiscal_start, 0, 0, cutoff)
+    first = probe.ordinal_of(data.learners["start_date"].min().date())
+    last = probe.ordinal_of(cutoff)
+    if probe.period(last).end > cutoff:  # the period holding the cut-off has not ended
+        last -= 1
+    if last < first:
+        return None
+    return Windows(frequency, fiscal_start, first, last, cutoff)
+
+
+def fiscal_year_window(cutoff: dt.date, fiscal_start: int) -> Windows:
+    """The fiscal year that holds ``cutoff``, up to ``cutoff``."""
+    probe = Windows(Frequency.ANNUAL, fiscal_start, 0, 0, cutoff)
+    ordinal = probe.ordinal_of(cutoff)
+    return Windows(Frequency.ANNUAL, fiscal_start, ordinal, ordinal, cutoff)
+
+
+def cutoff_date(data: LearnerData, as_of: dt.date | None) -> dt.date | None:
+    """``as_of``, or else the latest date anywhere in the learner sheets."""
+    if as_of is not None:
+        return as_of
+    latest = [
+        data.learners["start_date"].max(),
+        data.learners["exit_date"].max(),
+        data.assessments["date"].max(),
+        data.milestones["completed_date"].max(),
+    ]
+    known = [d for d in latest if not pd.isna(d)]
+    return max(known).date() if known else None
+
+
+# --- records ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Records:
+    """The learner sheets up to the cut-off, with learners as integer codes 0..n-1."""
+
+    start: np.ndarray  # datetime64 per learner
+    exit: np.ndarray  # datetime64 per learner; NaT when not exited by the cut-off
+    path: np.ndarray  # goal path code per learner
+    paths: list[str]
+    ids: np.ndarray  # learner_id per learner
+    assess: pd.DataFrame  # code, domain, date, score, level, first_score, first_level, ...
+    domains: list[str]
+    miles: pd.DataFrame  # code, date, culminating
+    first_milestone: np.ndarray  # datetime64 per learner (NaT if none)
+    first_culminating: np.ndarray  # datetime64 per learner (NaT if none)
+    levels_from: str
+
+
+def _prepare(data: LearnerData, cutoff: dt.date) -> _Records:
+    limit = pd.Timestamp(cutoff)
+    people = data.learners.drop_duplicates("learner_id")
+    people = people[people["start_date"] <= limit].sort_values("learner_id", kind="stable")
+    ids = pd.Index(people["learner_id"])
+    exits = people["exit_date"].where(people["exit_date"] <= limit)
+    path_codes, path_names = pd.factorize(people["goal_path"], sort=True)
+    assess, domains, levels_from = _assessment_history(data, ids, limit)
+    miles = data.milestones[data.milestones["completed_date"] <= limit]
+    codes = ids.get_indexer(miles["learner_id"])
+    miles = pd.DataFrame(
+        {
+            "code": codes,
+            "date": miles["completed_date"].to_numpy(),
+            "culminating": miles["culminating_task"].fillna(False).astype(bool).to_numpy(),
+        }
+    )
+    miles = miles[miles["code"] >= 0]
+    n = len(ids)
+    return _Records(
+        start=people["start_date"].to_numpy(dtype="datetime64[ns]"),
+        exit=exits.to_numpy(dtype="datetime64[ns]"),
+        path=path_codes,
+        paths=[str(p) for p in path_names],
+        ids=ids.to_numpy(),
+        assess=assess,
+        domains=domains,
+        miles=miles,
+        first_milestone=_earliest(miles, n),
+        first_culminating=_earliest(miles[miles["culminating"]], n),
+        levels_from=levels_from,
+    )
+
+
+def _earliest(miles: pd.DataFrame, n: int) -> np.ndarray:
+    first = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    if len(miles):
+        earliest = miles.groupby("code")["date"].min()
+        first[earliest.index.to_numpy()] = earliest.to_numpy(dtype="datetime64[ns]")
+    return first
+
+
+def _assessment_history(
+    data: LearnerData, ids: pd.Index, limit: pd.Timestamp
+) -> tuple[pd.DataFrame, list[str], str]:
+    """Assessments in order per learner and domain, each with the learner's first one.
+
+    Columns: code, domain (int), date, score, level, k (0 for the first assessment),
+    first_score, first_level, next_date (NaT for the latest).
+    Of two assessments on one day in one domain only the higher score counts.
+    """
+    raw = data.assessments[data.assessments["date"] <= limit]
+    codes = ids.get_indexer(pd.Index(raw["learner_id"]))
+    known = codes >= 0
+    raw, codes = raw[known], codes[known]
+    domains = [d for d in DOMAINS if d in set(raw["domain"])]
+    domains += sorted(set(raw["domain"]) - set(domains))
+    domain = pd.Categorical(raw["domain"], categories=domains).codes.astype(np.int64)
+    if data.scales.empty:
+        level = raw["level"].to_numpy(dtype=float)
+        levels_from = "level column"
+    else:
+        level = scale_levels(raw["domain"], raw["score"], data.scales).to_numpy()
+        levels_from = "Scales"
+    date = raw["date"].to_numpy(dtype="datetime64[ns]")
+    score = raw["score"].to_numpy(dtype=float)
+    order = np.lexsort((score, date, domain, codes))
+    code, domain, date, score, level = (a[order] for a in (codes, domain, date, score, level))
+    same_group_as_next = np.zeros(len(code), dtype=bool)
+    same_group_as_next[:-1] = (code[1:] == code[:-1]) & (domain[1:] == domain[:-1])
+    same_day_as_next = np.zeros(len(code), dtype=bool)
+    same_day_as_next[:-1] = same_group_as_next[:-1] & (date[1:] == date[:-1])
+    keep = ~same_day_as_next
+    code, domain, date, score, level = (a[keep] for a in (code, domain, date, score, level))
+    n = len(code)
+    starts_group = np.ones(n, dtype=bool)
+    starts_group[1:] = (code[1:] != code[:-1]) | (domain[1:] != domain[:-1])
+    first = np.maximum.accumulate(np.where(starts_group, np.arange(n), 0))
+    next_date = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    has_next = np.zeros(n, dtype=bool)
+    has_next[:-1] = ~starts_group[1:]
+    next_date[:-1][has_next[:-1]] = date[1:][has_next[:-1]]
+    frame = pd.DataFrame(
+        {
+            "code": code,
+            "domain": domain,
+            "date": date,
+            "score": score,
+            "level": level,
+            "k": np.arange(n) - first,
+            "first_score": score[first] if n else score,
+            "first_level": level[first] if n else level,
+            "next_date": next_date,
+        }
+    )
+    return frame, domains, levels_from
+
+
+# --- figures per window --------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    """Counts and statistics per window and goal path (``ALL`` for every learner)."""
+
+    windows: Windows
+    paths: list[str]  # goal paths present, sorted; ALL is added in the frames
+    domains: list[str]
+    people: pd.DataFrame  # index (window, goal_path)
+    by_domain: pd.DataFrame  # index (window, goal_path, domain)
+    levels_from: str
+
+
+PEOPLE_COUNTS = (
+    "served",
+    "assessed",
+    "with_gain",
+    "progressed",
+    "milestones",
+    "exited",
+    "completed",
+    "first_milestones",
+)
+
+
+def _expand(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row, window) for every window from ``lo`` to ``hi`` of every row."""
+    n = np.clip(hi - lo + 1, 0, None)
+    rows = np.repeat(np.arange(len(lo)), n)
+    offsets = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
+    return rows, lo[rows] + offsets
+
+
+def window_figures(data: LearnerData, windows: Windows) -> Figures:
+    rec = _prepare(data, windows.cutoff)
+    w_count, p_count = windows.count, len(rec.paths)
+    span_lo = np.maximum(windows.ordinals(rec.start), windows.first)
+    span_hi = np.minimum(windows.ordinals(rec.exit), windows.last)
+
+    def tally(window: np.ndarray, code: np.ndarray) -> np.ndarray:
+        """Counts per (window, goal path) as a W x P array."""
+        cell = (window - windows.first) * p_count + rec.path[code]
+        return np.bincount(cell, minlength=w_count * p_count).reshape(w_count, p_count)
+
+    counts: dict[str, np.ndarray] = {}
+    served_code, served_window = _expand(span_lo, span_hi)
+    counts["served"] = tally(served_window, served_code)
+    served_key = served_code * w_count + (served_window - windows.first)
+
+    miles = rec.miles
+    m_window = windows.ordinals(miles["date"])
+    m_in = (m_window >= windows.first) & (m_window <= windows.last)
+    m_code, m_window = miles["code"].to_numpy()[m_in], m_window[m_in]
+    counts["milestones"] = tally(m_window, m_code)
+    progressed = np.isin(served_key, m_code * w_count + (m_window - windows.first))
+    counts["progressed"] = tally(served_window[progressed], served_code[progressed])
+
+    exit_window = windows.ordinals(rec.exit)
+    exited = (exit_window >= windows.first) & (exit_window <= windows.last)
+    completed = exited & (rec.first_culminating <= rec.exit)
+    everyone = np.arange(len(rec.ids))
+    counts["exited"] = tally(exit_window[exited], everyone[exited])
+    counts["completed"] = tally(exit_window[completed], everyone[completed])
+
+    fm_window = windows.ordinals(rec.first_milestone)
+    reached = (fm_window >= windows.first) & (fm_window <= windows.last)
+    counts["first_milestones"] = tally(fm_window[reached], everyone[reached])
+    days = (rec.first_milestone - rec.start) / np.timedelta64(1, "D")
+    first_ms = pd.DataFrame(
+        {"window": fm_window[reached], "path": rec.path[reached], "days": days[reached]}
+    )
+
+    progress = _assessed_rows(rec, windows, span_lo, span_hi)
+    learner_key = progress["code"] * w_count + (progress["window"] - windows.first)
+    assessed_keys = np.unique(learner_key)
+    gained_keys = np.unique(learner_key[progress["increments"].to_numpy() >= 1])
+    counts["assessed"] = tally(assessed_keys % w_count + windows.first, assessed_keys // w_count)
+    counts["with_gain"] = tally(gained_keys % w_count + windows.first, gained_keys // w_count)
+
+    people = _people_frame(counts, first_ms, windows, rec.paths)
+    by_domain = _domain_frame(progress, windows, rec)
+    return Figures(windows, rec.paths, rec.domains, people, by_domain, rec.levels_from)
+
+
+def _assessed_rows(
+    rec: _Records, windows: Windows, span_lo: np.ndarray, span_hi: np.ndarray
+) -> pd.DataFrame:
+    """For each window, each served learner's latest assessment per domain, if not the first.
+
+    An assessment is the latest from its own window until the window before the next
+    one, within the learner's active span.
+    """
+    assess = rec.assess[rec.assess["k"] >= 1]
+    code = assess["code"].to_numpy()
+    lo = np.maximum(windows.ordinals(assess["date"]), span_lo[code])
+    next_window = windows.ordinals(assess["next_date"])
+    hi = np.minimum(np.where(next_window == _NEVER, _NEVER, next_window - 1), span_hi[code])
+    rows, window = _expand(lo, hi)
+    picked = assess.iloc[rows]
+    return pd.DataFrame(
+        {
+            "window": window,
+            "code": picked["code"].to_numpy(),
+            "path": rec.path[picked["code"].to_numpy()],
+            "domain": picked["domain"].to_numpy(),
+            "gain": (picked["score"] - picked["first_score"]).to_numpy(),
+            "increments": (picked["level"] - picked["first_level"]).to_numpy(),
+        }
+    )
+
+
+def _people_frame(
+    counts: dict[str, np.ndarray], first_ms: pd.DataFrame, windows: Windows, paths: list[str]
+) -> pd.DataFrame:
+    ordinals = np.arange(windows.first, windows.last + 1)
+    labels = [*paths, ALL]
+    index = pd.MultiIndex.from_product([ordinals, labels], names=["window", "goal_path"])
+    columns = {
+        name: np.concatenate([array, array.sum(axis=1, keepdims=True)], axis=1).ravel()
+        for name, array in counts.items()
+    }
+    frame = pd.DataFrame(columns, index=index)[list(PEOPLE_COUNTS)]
+    medians = _with_total(first_ms, "days", "median", paths)
+    frame["median_days"] = medians.reindex(index) if len(medians) else np.nan
+    return frame
+
+
+def _with_total(frame: pd.DataFrame, column: str, how: str, paths: list[str]) -> pd.Series:
+    """``how`` of ``column`` per (window, goal path), plus per window for ALL."""
+    names = np.array([*paths, ALL], dtype=object)
+    labelled = pd.DataFrame(
+        {
+            "window": np.concatenate([frame["window"], frame["window"]]),
+            "goal_path": np.concatenate([names[frame["path"]], np.full(len(frame), ALL)]),
+            column: np.concatenate([frame[column], frame[column]]),
+        }
+    )
+    return labelled.groupby(["window", "goal_path"])[column].agg(how)
+
+
+def _domain_frame(progress: pd.DataFrame, windows: Windows, rec: _Records) -> pd.DataFrame:
+    ordinals = np.arange(windows.first, windows.last + 1)
+    index = pd.MultiIndex.from_product(
+        [ordinals, [*rec.paths, ALL], rec.domains], names=["window", "goal_path", "domain"]
+    )
+    names = np.array([*rec.paths, ALL], dtype=object)
+    domains = np.array(rec.domains, dtype=object)
+    rows = pd.DataFrame(
+        {
+            "window": np.concatenate([progress["window"], progress["window"]]),
+            "goal_path": np.concatenate([names[progress["path"]], np.full(len(progress), ALL)]),
+            "domain": np.concatenate([domains[progress["domain"]]] * 2),
+            "gain": np.concatenate([progress["gain"]] * 2),
+            "gained": np.concatenate([progress["increments"] >= 1] * 2),
+        }
+    )
+    stats = rows.groupby(["window", "goal_path", "domain"]).agg(
+        n=("gain", "size"),
+        with_gain=("gained", "sum"),
+        median_gain=("gain", "median"),
+        mean_gain=("gain", "mean"),
+    )
+    frame = stats.reindex(index) if len(stats) else pd.DataFrame(index=index, columns=stats.columns)
+    frame[["n", "with_gain"]] = frame[["n", "with_gain"]].fillna(0).astype(np.int64)
+    return frame
+
+
+# --- documents -------------------------------------------------------------------------------
+
+
+def _number(value: Any) -> float | None:
+    if value is None or pd.isna(value):
+        return None
+    return float(value)
+
+
+def _share(numerator: int, denominator: int, threshold: int) -> dict[str, Any]:
+    return {
+        "value": 100.0 * float(numerator) / float(denominator) if denominator else None,
+        "numerator": int(numerator),
+        "denominator": int(denominator),
+        "small_n": bool(denominator < threshold),
+    }
+
+
+def _record(frame: pd.DataFrame, key: tuple[Any, ...]) -> dict[str, Any]:
+    found: Any = frame.loc[key]
+    return dict(found)
+
+
+def _block(figures: Figures, window: int, path: str, threshold: int) -> dict[str, Any]:
+    row = _record(figures.people, (window, path))
+    domains = []
+    for domain in figures.domains:
+        d = _record(figures.by_domain, (window, path, domain))
+        n = int(d["n"])
+        domains.append(
+            {
+                "domain": domain,
+                "n": n,
+                "with_gain": int(d["with_gain"]),
+                "pct_with_gain": 100.0 * float(d["with_gain"]) / n if n else None,
+                "median_gain": _number(d["median_gain"]),
+                "mean_gain": _number(d["mean_gain"]),
+                "small_n": n < threshold,
+            }
+        )
+    return {
+        "served": int(row["served"]),
+        "assessed": int(row["assessed"]),
+        "pct_with_gain": _share(row["with_gain"], row["assessed"], threshold),
+        "domains": domains,
+        "learner_progress": _share(row["progressed"], row["served"], threshold),
+        "goal_path_completion": _share(row["completed"], row["exited"], threshold),
+        "median_days_to_first_milestone": {
+            "value": _number(row["median_days"]),
+            "n": int(row["first_milestones"]),
+            "small_n": bool(row["first_milestones"] < threshold),
+        },
+        "milestones_completed": int(row["milestones"]),
+    }
+
+
+def _window_document(figures: Figures, window: int, threshold: int) -> dict[str, Any]:
+    by_path = []
+    for path in figures.paths:
+        block = _block(figures, window, path, threshold)
+        by_path.append({"goal_path": path, **block, "small_n": block["served"] < threshold})
+    return {**_block(figures, window, ALL, threshold), "by_goal_path": by_path}
+
+
+def _window_label(windows: Windows, ordinal: int) -> dict[str, Any]:
+    period = windows.period(ordinal)
+    end = min(period.end, windows.cutoff)
+    return {
+        "period": period.label,
+        "start": period.start.isoformat(),
+        "end": end.isoformat(),
+        "complete": end == period.end,
+    }
+
+
+def lsa_summary(data: LearnerData, as_of: dt.date | None, settings: Settings) -> dict[str, Any]:
+    """The ``learners`` part of a scorecard: the fiscal year to the cut-off date."""
+    threshold = settings.privacy.small_n
+    cutoff = cutoff_date(data, as_of)
+    if cutoff is None:
+        return {"window": None, "as_of": None, "small_n_threshold": threshold, "served": 0}
+    windows = fiscal_year_window(cutoff, settings.fiscal_year_start_month)
+    figures = window_figures(data, windows)
+    return {
+        "window": _window_label(windows, windows.first),
+        "as_of": cutoff.isoformat(),
+        "levels_from": figures.levels_from,
+        "small_n_threshold": threshold,
+        **_window_document(figures, windows.first, threshold),
+    }
+
+
+def lsa_periods(
+    data: LearnerData, frequency: Frequency, as_of: dt.date | None, settings: Settings
+) -> list[dict[str, Any]]:
+    """The same figures for every complete period of ``frequency``, oldest first."""
+    cutoff = cutoff_date(data, as_of)
+    windows = (
+        None
+        if cutoff is None
+        else period_windows(data, frequency, cutoff, settings.fiscal_year_start_month)
+    )
+    if windows is None:
+        return []
+    figures = window_figures(data, windows)
+    threshold = settings.privacy.small_n
+    return [
+        {**_window_label(windows, w), **_window_document(figures, w, threshold)}
+        for w in range(windows.first, windows.last + 1)
+    ]
+
+
+def default_frequency(indicators: pd.DataFrame) -> Frequency:
+    """The most common frequency of the indicators computed from learner sheets; else quarterly."""
+    if indicators.empty or "source" not in indicators:
+        return Frequency.QUARTERLY
+    derived = indicators.loc[indicators["source"].map(canonical_source).notna(), "frequency"]
+    common = Counter(Frequency(str(f)) for f in derived if f is not None).most_common(1)
+    return common[0][0] if common else Frequency.QUARTERLY
+
+
+# --- derived indicators -------------------------------------------------------------------------
+
+RESULT_COLUMNS = [
+    "indicator_id",
+    "period",
+    "value",
+    "numerator",
+    "denominator",
+    "note",
+    "agency_id",
+    "row",
+]
+
+
+def _measure_columns(figures: Figures, name: str) -> pd.DataFrame:
+    """value / numerator / denominator per window for every learner (ALL)."""
+    people = figures.people.xs(ALL, level="goal_path")
+    out = pd.DataFrame(index=people.index, columns=["value", "numerator", "denominator"])
+    out = out.astype(float)
+    simple = {
+        "lsa.learners_served": "served",
+        "lsa.learners_assessed": "assessed",
+        "lsa.milestones_completed": "milestones",
+        "lsa.learners_exited": "exited",
+    }
+    shares = {
+        "lsa.pct_with_gain": ("with_gain", "assessed"),
+        "lsa.learner_progress": ("progressed", "served"),
+        "lsa.goal_path_completion": ("completed", "exited"),
+    }
+    if name in simple:
+        out["value"] = people[simple[name]].astype(float)
+    elif name in shares:
+        num, den = shares[name]
+        out["numerator"] = people[num].astype(float)
+        out["denominator"] = people[den].astype(float)
+    elif name == "lsa.median_days_to_first_milestone":
+        out["value"] = people["median_days"]
+    else:
+        stat, key = name.removeprefix("lsa.").split(".")
+        domain = DOMAIN_KEYS[key]
+        if domain not in figures.domains:
+            return out.iloc[0:0]
+        d = figures.by_domain.xs((ALL, domain), level=("goal_path", "domain"))
+        if stat == "pct_with_gain":
+            out["numerator"] = d["with_gain"].astype(float)
+            out["denominator"] = d["n"].astype(float)
+        else:
+            out["value"] = d[stat]
+    return out
+
+
+def derived_results(
+    learners: LearnerData,
+    indicators: pd.DataFrame,
+    settings: Settings,
+    as_of: dt.date | None = None,
+) -> pd.DataFrame:
+    """Results rows for the indicators whose ``source`` names a derived measure.
+
+    One row per complete period of the indicator's frequency up to the cut-off (``as_of``,
+    else the latest date in the learner sheets); the period holding the cut-off is left
+    out unless it ends on it, so no partial period is scored. Annual indicators use fiscal
+    years. Shares carry numerator and denominator; the value is a percent (unit percent)
+    or a proportion (unit rate).
+    """
+    if indicators.empty or "source" not in indicators:
+        return pd.DataFrame(columns=RESULT_COLUMNS)
+    wanted = indicators.assign(measure=indicators["source"].map(canonical_source))
+    wanted = wanted[wanted["measure"].notna()]
+    cutoff = cutoff_date(learners, as_of)
+    if wanted.empty or cutoff is None:
+        return pd.DataFrame(columns=RESULT_COLUMNS)
+    parts = []
+    frequency_of = wanted["frequency"].astype(str)
+    for frequency in sorted(set(frequency_of)):
+        windows = period_windows(
+            learners, Frequency(frequency), cutoff, settings.fiscal_year_start_month
+        )
+        if windows is None:
+            continue
+        figures = window_figures(learners, windows)
+        same = wanted[frequency_of == frequency]
+        for indicator_id, measure, unit in zip(
+            same["indicator_id"], same["measure"], same["unit"], strict=True
+        ):
+            parts.append(_indicator_rows(figures, str(indicator_id), str(measure), str(unit)))
+    if not parts:
+        return pd.DataFrame(columns=RESULT_COLUMNS)
+    return pd.concat(parts, ignore_index=True)[RESULT_COLUMNS]
+
+
+def _indicator_rows(figures: Figures, indicator_id: str, measure: str, unit: str) -> pd.DataFrame:
+    columns = _measure_columns(figures, measure)
+    if MEASURES[measure].kind == "share":
+        scale = 100.0 if unit == "percent" else 1.0
+        den = columns["denominator"].where(columns["denominator"] > 0)
+        columns["value"] = columns["numerator"] / den * scale
+    columns = columns[columns["value"].notna()]
+    return pd.DataFrame(
+        {
+            "indicator_id": indicator_id,
+            "period": [figures.windows.period(int(w)) for w in columns.index],
+            "value": columns["value"].to_numpy(dtype=float),
+            "numerator": columns["numerator"].to_numpy(dtype=float),
+            "denominator": columns["denominator"].to_numpy(dtype=float),
+            "note": None,
+            "agency_id": None,
+            "row": None,
+        }
+    )
+
+
+# --- per learner ------------------------------------------------------------------------------
+
+
+def learner_rows(
+    data: LearnerData, as_of: dt.date | None, settings: Settings
+) -> list[dict[str, Any]]:
+    """One row per learner as at the cut-off (only for an explicit ``--learners``)."""
+    del settings
+    cutoff = cutoff_date(data, as_of)
+    if cutoff is None:
+        return []
+    rec = _prepare(data, cutoff)
+    n = len(rec.ids)
+    frame = pd.DataFrame(
+        {
+            "learner_id": rec.ids,
+            "goal_path": [rec.paths[p] for p in rec.path],
+            "start_date": pd.Series(rec.start).dt.date,
+            "exit_date": pd.Series(rec.exit).dt.date.astype(object).where(~np.isnat(rec.exit)),
+        }
+    )
+    latest = rec.assess[rec.assess["next_date"].isna()]
+    for d, domain in enumerate(rec.domains):
+        key = normalise_key(domain)
+        rows = latest[latest["domain"] == d].set_index("code")
+        frame[f"{key}_first"] = rows["first_score"].reindex(range(n)).to_numpy()
+        frame[f"{key}_latest"] = rows["score"].reindex(range(n)).to_numpy()
+        twice = rows[rows["k"] >= 1]
+        frame[f"{key}_gain"] = (twice["score"] - twice["first_score"]).reindex(range(n)).to_numpy()
+        frame[f"{key}_increments"] = (
+            (twice["level"] - twice["first_level"]).reindex(range(n)).to_numpy()
+        )
+    frame["milestones"] = np.bincount(rec.miles["code"].to_numpy(), minlength=n)
+    days = (rec.first_milestone - rec.start) / np.timedelta64(1, "D")
+    frame["days_to_first_milestone"] = days
+    frame["culminating_task"] = ~np.isnat(rec.first_culminating)
+    frame = frame.astype(object).where(frame.notna(), None)
+    return [{str(k): v for k, v in row.items()} for row in frame.to_dict(orient="records")]

@@ -40,3 +40,35 @@ def _rename_aliases(defs: dict[str, Any]) -> dict[str, Any]:
             if "aliases" in prop:
                 prop["x-aliases"] = prop.pop("aliases")
     return defs
+
+
+def workbook_markdown() -> str:
+    """The contract as Markdown tables: sheets, columns, aliases and settings."""
+    from cipms_cli.settings import Settings, known_keys
+
+    lines: list[str] = []
+    for spec in SHEETS:
+        layout = (
+            "key/value: two columns, `key` and `value`"
+            if spec.layout is Layout.KEY_VALUE
+            else "a table: one header row, then one row per record"
+        )
+        aliases = ", ".join(f"`{a}`" for a in spec.aliases) or "none"
+        lines += [f"### {spec.name}", "", f"{spec.description}", ""]
+        lines += [f"Layout: {layout}. Other sheet names accepted: {aliases}.", ""]
+        if spec.name == "Settings":
+            continue
+        lines += ["| column | required | meaning | also accepted |", "|---|---|---|---|"]
+        for c in spec.columns:
+            also = ", ".join(f"`{a}`" for a in c.aliases)
+            lines.append(
+                f"| `{c.name}` | {'yes' if c.required else 'no'} | {c.description} | {also} |"
+            )
+        lines.append("")
+    lines += ["### Settings keys", "", "| key | default | meaning |", "|---|---|---|"]
+    defaults = Settings()
+    for key, description in known_keys().items():
+        head, _, tail = key.partition(".")
+        value = getattr(getattr(defaults, head), tail) if tail else getattr(defaults, head)
+        lines.append(f"| `{key}` | `{value}` | {description} |")
+    return "\n".join(lines) + "\n"

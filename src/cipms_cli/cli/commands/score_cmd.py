@@ -168,7 +168,12 @@ def render_text(card: Scorecard, output: Path | None, inputs: list[str]) -> None
         ("Assurance", "left"),
         ("Trend", "left"),
     ]:
-        table.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
+        table.add_column(
+            name,
+            justify=justify,  # type: ignore[arg-type]
+            overflow="fold",
+            no_wrap=name in {"ID", "Trend", "Status", "Gap", "Latest", "Target", "Baseline"},
+        )
     for i in card.indicators:
         status = i.status or "neutral"
         mark = STATUS_MARK.get(status, status.replace("_", " "))

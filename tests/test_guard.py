@@ -7,6 +7,7 @@ import struct
 import sys
 import zipfile
 
+import openpyxl
 import pytest
 
 import hostile
@@ -372,8 +373,6 @@ def test_ooxml_without_sheets():
 
 
 def test_ooxml_with_only_a_chart_sheet():
-    import openpyxl
-
     wb = openpyxl.Workbook()
     wb.create_chartsheet("Chart")
     wb.remove(wb.active)
@@ -388,3 +387,31 @@ def test_ods_without_tables():
 
 def test_xls_with_only_a_chart_sheet():
     assert refusal(hostile.xls(chart_only=True), "book.xls").code == "empty-workbook"
+
+
+def test_doctype_in_a_part_without_an_xml_name():
+    data = hostile.with_parts(hostile.xlsx(), {"xl/worksheets/sheet1": hostile.billion_laughs()})
+    error = refusal(data)
+    assert error.code == "unsafe-xml"
+    assert "xl/worksheets/sheet1" in error.message
+
+
+def test_binary_parts_are_not_mistaken_for_xml():
+    data = hostile.with_parts(hostile.xlsx(), {"xl/media/image1.png": b"\x89PNG\r\n" + bytes(999)})
+    assert sniff(data, "book.xlsx") == "xlsx"
+
+
+def test_ole2_header_listing_absurd_fat_sectors_reads_only_usable_ones():
+    data = bytearray(hostile.xls())
+    struct.pack_into("<I", data, 44, 0x7FFFFFFF)  # FAT sector count
+    struct.pack_into("<109I", data, 76, *([0] * 109))  # every DIFAT slot names sector 0
+    # Only the sectors a file this size can use are read, so this stays a tiny, valid .xls.
+    assert sniff(bytes(data), "book.xls") == "xls"
+
+
+def test_ole2_sector_chain_that_loops():
+    data = bytearray(hostile.xls())
+    fat_offset = 512
+    directory_sector = struct.unpack_from("<I", data, 48)[0]
+    struct.pack_into("<I", data, fat_offset + 4 * directory_sector, directory_sector)
+    assert refusal(bytes(data), "book.xls").code == "corrupt-file"

@@ -4,14 +4,16 @@ calamine returns an Excel error (#DIV/0!, #N/A…) and a formula with no cached 
 empty string, exactly like a blank cell, and fills only the top-left cell of a merged range.
 This module reads the sheet XML (or the .xls records) itself to flag those cells.
 
-Worksheets are scanned with byte patterns rather than an XML parser: flagged cells are rare,
-so searching for them is several times faster than parsing every cell (see docs/security.md
-for the measurements). A sheet whose flagged cells lack an ``r="C7"`` address falls back to a
-streaming parse that counts rows and columns.
+Sheets are scanned with byte patterns rather than an XML parser: flagged cells are rare, so
+searching for them is far faster than parsing every cell (about 20 times on a 200,000-row
+sheet; see docs/security.md). Rows and columns come from the ``r="C7"`` address, or are
+counted when a writer left it out. Markup too unusual for the patterns falls back to a
+streaming XML parse. The guard has already refused DTDs; the parser refuses them again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import html
 import io
@@ -30,6 +32,7 @@ from cipms_cli.workbook.guard import (
     CfbError,
     CompoundFile,
     OoxmlStructureError,
+    XlsGlobals,
     find_member,
     iter_biff_records,
     read_ooxml_workbook,
@@ -58,13 +61,36 @@ def scan_cells(data: bytes, kind: str, *, name: str | None = None) -> dict[str, 
     ``kind`` is what ``guard.sniff`` returned; ``name`` only labels errors. Raises
     UnreadableInput (corrupt-file) when a part cannot be unpacked or parsed.
     """
-    try:
+    with _unscannable_as_corrupt(name):
         if kind in ("xlsx", "xlsm"):
             return _scan_ooxml(data)
         if kind == "ods":
             return _scan_ods(data)
         if kind == "xls":
             return _scan_xls(data)
+    return {}
+
+
+def uses_1904_dates(data: bytes, kind: str, *, name: str | None = None) -> bool:
+    """True when the workbook counts date serials from 1904 (Excel for Mac's old default).
+
+    For ODS: true when the table:null-date is 1904-01-01 (LibreOffice can be set to it).
+    """
+    with _unscannable_as_corrupt(name):
+        if kind in ("xlsx", "xlsm"):
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                return read_ooxml_workbook(archive).date1904
+        if kind == "xls":
+            return _xls_globals(data).date1904
+        if kind == "ods":
+            return _ods_null_date(data).startswith("1904-01-01")
+    return False
+
+
+@contextlib.contextmanager
+def _unscannable_as_corrupt(name: str | None) -> Iterator[None]:
+    try:
+        yield
     except (
         zipfile.BadZipFile,
         zlib.error,
@@ -79,21 +105,6 @@ def scan_cells(data: bytes, kind: str, *, name: str | None = None) -> dict[str, 
             code="corrupt-file",
             path=name,
         ) from exc
-    return {}
-
-
-def uses_1904_dates(data: bytes, kind: str) -> bool:
-    """True when the workbook counts date serials from 1904 (Excel for Mac's old default)."""
-    if kind in ("xlsx", "xlsm"):
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return read_ooxml_workbook(archive).date1904
-    if kind == "xls":
-        container = CompoundFile(data)
-        stream_name = "Workbook" if "Workbook" in container.stream_names() else "Book"
-        return read_xls_globals(container.stream(stream_name)).date1904
-    if kind == "ods":
-        return _ods_null_date(data).startswith("1904-01-01")
-    return False
 
 
 # --- cell references ------------------------------------------------------------------------
@@ -245,9 +256,13 @@ def _address(attrs: bytes | None) -> tuple[int, int] | None:
     return _parse_ref(ref.group(1)) if ref else None
 
 
-def _row_number(attrs: bytes | None) -> int | None:
+def _row_number_attr(attrs: bytes | None) -> int | None:
     ref = _ATTR_R.search(attrs) if attrs else None
-    return int(ref.group(1)) if ref and ref.group(1).isdigit() else None
+    return _row_number(ref.group(1)) if ref else None
+
+
+def _row_number(value: bytes) -> int | None:
+    return int(value) if value.strip().isdigit() and int(value) > 0 else None
 
 
 @dataclass(frozen=True)
@@ -293,7 +308,7 @@ class _Locator:
         while last != -1:
             match = self.patterns.row_start.match(self._piece, last)
             if match:
-                number = _row_number(match.group(1))
+                number = _row_number_attr(match.group(1))
                 if number is None:
                     self._advance_rows(len(self._piece))
                     number = self._row
@@ -303,7 +318,7 @@ class _Locator:
 
     def _advance_rows(self, position: int) -> None:
         for row in self.patterns.row_start.finditer(self._piece, self._cursor, position):
-            self._row = _row_number(row.group(1)) or self._row + 1
+            self._row = _row_number_attr(row.group(1)) or self._row + 1
             self._row_body = row.end()
         self._cursor = max(self._cursor, position)
 
@@ -412,7 +427,7 @@ def _flags_by_parsing(stream: IO[bytes]) -> list[CellFlag]:
         local = elem.tag.rsplit("}", 1)[-1]
         if event == "start":
             if local == "row":
-                row = int(elem.get("r") or row + 1)
+                row = _row_number((elem.get("r") or "").encode()) or row + 1
                 col = -1
             elif local == "c":
                 address = _parse_ref((elem.get("r") or "").encode())
@@ -447,20 +462,19 @@ def _flag_for_cell_element(elem: SafeET.Element, row: int, col: int) -> CellFlag
 
 
 # --- ODS ----------------------------------------------------------------------------------------
+#
+# Same idea as for worksheets: search for the rare flagged cells, then count rows and columns
+# (honouring number-rows-repeated / number-columns-repeated) only up to each of them.
 
-_TABLE_NS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
-_OFFICE_NS = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
-_CALCEXT_NS = "urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0"
-_T = "{" + _TABLE_NS + "}"
-_TABLE = _T + "table"
-_ROW = _T + "table-row"
-_CELL = _T + "table-cell"
-_COVERED = _T + "covered-table-cell"
-_VALUE_TYPE = "{" + _OFFICE_NS + "}value-type"
-_CALC_VALUE_TYPE = "{" + _CALCEXT_NS + "}value-type"
-_STRING_VALUE = "{" + _OFFICE_NS + "}string-value"
-_ODS_ERROR_TEXT = re.compile(r"#(NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A)|Err:\d{3}")
-_ODS_INTERESTING = (b"formula=", b"spanned=")
+_NAMESPACES = {
+    "table": b"urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+    "office": b"urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+    "calcext": b"urn:org:documentfoundation:names:experimental:calc:xmlns:calcext:1.0",
+}
+_ODS_ERROR_TEXT = rb"#(?:NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A)|Err:\d{3}"
+_ODS_INTERESTING = (b"formula=", b"spanned=", b'"error"')
+_ODS_ERROR_PARAGRAPH = re.compile(rb"(?:" + _ODS_ERROR_TEXT + rb")\s*</")
+_TAGS = re.compile(rb"<[^>]*>")
 
 
 def _scan_ods(data: bytes) -> dict[str, list[CellFlag]]:
@@ -470,108 +484,231 @@ def _scan_ods(data: bytes) -> dict[str, list[CellFlag]]:
             return {}
         with archive.open(info) as stream:
             content = stream.read()
+    patterns = _ods_patterns(_ods_prefixes(content[: 64 * 1024]))
+    tables = _ods_tables(content, patterns)
     if not any(marker in content for marker in _ODS_INTERESTING):
-        return {name: [] for name in _ods_table_names(content)}
-    return _ods_flags(io.BytesIO(content))
+        return {name: [] for name, _, _ in tables}
+    return {name: _ods_table_flags(content, start, end, patterns) for name, start, end in tables}
 
 
-_ODS_TABLE_START = re.compile(rb"<[\w.-]+:table\s([^>]*)>")
-_ODS_NAME = re.compile(rb"(?:^|\s)[\w.-]+:name\s*=\s*\"([^\"]*)\"")
-
-
-def _ods_table_names(content: bytes) -> list[str]:
-    names = []
-    for table in _ODS_TABLE_START.finditer(content):
-        name = _ODS_NAME.search(table.group(1))
-        names.append(_text(name.group(1)) if name else "")
-    return names
-
-
-@dataclass
-class _OdsPosition:
-    row: int = 0  # 1-based row of the current table-row element
-    rows_repeated: int = 1
-    next_row: int = 1
-    col: int = 0
-
-
-def _ods_flags(stream: IO[bytes]) -> dict[str, list[CellFlag]]:
-    result: dict[str, list[CellFlag]] = {}
-    flags: list[CellFlag] = []
-    at = _OdsPosition()
-    depth = 0  # tables nested inside cells are not sheets
-    table = None
-    for event, elem in SafeET.iterparse(stream, events=("start", "end"), forbid_dtd=True):
-        tag = elem.tag
-        if tag == _TABLE:
-            if event == "start":
-                depth += 1
-                if depth == 1:
-                    table, flags, at = elem, [], _OdsPosition()
-                    result[elem.get(_T + "name", "")] = flags
-            else:
-                depth -= 1
-            continue
-        if depth != 1:
-            continue
-        if tag == _ROW:
-            if event == "start":
-                at.row, at.col = at.next_row, 0
-                at.rows_repeated = _repeat(elem, "number-rows-repeated")
-            else:
-                at.next_row = at.row + at.rows_repeated
-                if table is not None:
-                    table.clear()  # scanned rows are no longer needed
-        elif event == "end" and tag in (_CELL, _COVERED):
-            columns = _repeat(elem, "number-columns-repeated")
-            if tag == _CELL:
-                flags.extend(_ods_cell_flags(elem, at, columns))
-            at.col += columns
-    return result
-
-
-def _repeat(elem: SafeET.Element, attribute: str) -> int:
-    try:
-        return max(int(elem.get(_T + attribute, "1")), 1)
-    except ValueError:
-        return 1
-
-
-def _ods_cell_flags(elem: SafeET.Element, at: _OdsPosition, columns: int) -> list[CellFlag]:
-    found = _ods_cell_findings(elem)
-    if not found:
-        return []
-    positions = [
-        (at.row + r, at.col + c)
-        for r in range(min(at.rows_repeated, MAX_REPEAT_EXPANSION))
-        for c in range(min(columns, MAX_REPEAT_EXPANSION))
-    ][:MAX_REPEAT_EXPANSION]
-    spans = (_repeat(elem, "number-rows-spanned"), _repeat(elem, "number-columns-spanned"))
-    return [
-        CellFlag(r, c, kind, _range_name(r, c, *spans) if kind == MERGED_CELL else detail)
-        for r, c in positions
-        for kind, detail in found
-    ]
-
-
-def _ods_cell_findings(elem: SafeET.Element) -> list[tuple[str, str]]:
+def _ods_prefixes(head: bytes) -> tuple[bytes, bytes, bytes]:
+    """The prefixes bound to the table, office and calcext namespaces (conventionally those)."""
     found = []
-    formula = elem.get(_T + "formula")
-    if elem.get(_CALC_VALUE_TYPE) == "error":
-        found.append((ERROR_CELL, _ods_text(elem) or "#N/A"))
-    elif formula is not None and elem.get(_VALUE_TYPE) is None:
-        found.append((UNCACHED_FORMULA, formula))
-    elif formula is not None:
-        result = (elem.get(_STRING_VALUE) or _ods_text(elem)).strip()
-        if _ODS_ERROR_TEXT.fullmatch(result):
-            found.append((ERROR_CELL, result))
-    if _repeat(elem, "number-rows-spanned") > 1 or _repeat(elem, "number-columns-spanned") > 1:
-        found.append((MERGED_CELL, ""))
-    return found
+    for conventional, uri in _NAMESPACES.items():
+        match = re.search(rb"xmlns:([\w.-]+)\s*=\s*[\"']" + re.escape(uri) + rb"[\"']", head)
+        found.append(match.group(1) + b":" if match else conventional.encode() + b":")
+    return found[0], found[1], found[2]
 
 
-def _ods_text(elem: SafeET.Element) -> str:
-    return "".join(elem.itertext()).strip()
+@dataclass(frozen=True)
+class _OdsPatterns:
+    table_start: re.Pattern[bytes]
+    row_start: re.Pattern[bytes]
+    row_marker: re.Pattern[bytes]
+    cell_start: re.Pattern[bytes]
+    formula_without_type: re.Pattern[bytes]
+    spanned: re.Pattern[bytes]
+    attribute: re.Pattern[bytes]
+    cell_tag: bytes
+    cell_end: bytes
+    table_end: bytes
+    error_type: bytes
+    table: bytes
+    office: bytes
+
+
+@functools.cache
+def _ods_patterns(prefixes: tuple[bytes, bytes, bytes]) -> _OdsPatterns:
+    table, office, calcext = prefixes
+    t, o = re.escape(table), re.escape(office)
+    return _OdsPatterns(
+        table_start=re.compile(rb"<" + t + rb"table(?=[\s/>])([^>]*?)(/?)>"),
+        row_start=re.compile(rb"<" + t + rb"table-row(?=[\s/>])([^>]*)>"),
+        row_marker=re.compile(rb"<" + t + rb"table-row(?=[\s/>])"),
+        cell_start=re.compile(rb"<" + t + rb"(?:covered-)?table-cell(?=[\s/>])([^>]*?)(/?)>"),
+        formula_without_type=re.compile(
+            t + rb"formula\s*=\s*\"[^\"]*\"(?![^>]*" + o + rb"value-type\s*=)"
+        ),
+        spanned=re.compile(t + rb"number-(?:rows|columns)-spanned\s*=\s*\"0*(?:[2-9]|1\d)"),
+        attribute=re.compile(rb"([\w.-]+:[\w.-]+)\s*=\s*\"([^\"]*)\""),
+        cell_tag=b"<" + table + b"table-cell",
+        cell_end=b"</" + table + b"table-cell>",
+        table_end=b"</" + table + b"table>",
+        error_type=calcext + b'value-type="error"',
+        table=table,
+        office=office,
+    )
+
+
+def _ods_tables(content: bytes, patterns: _OdsPatterns) -> list[tuple[str, int, int]]:
+    """(name, start, end) of each sheet: the top-level tables, never tables nested in cells."""
+    tags: list[tuple[int, re.Match[bytes] | None]] = [
+        (tag.start(), tag) for tag in patterns.table_start.finditer(content)
+    ]
+    end = content.find(patterns.table_end)
+    while end != -1:
+        tags.append((end, None))
+        end = content.find(patterns.table_end, end + 1)
+    tables: list[tuple[str, int, int]] = []
+    depth, name, start = 0, "", 0
+    for position, tag in sorted(tags, key=lambda item: item[0]):
+        if tag is None:
+            depth -= 1
+            if depth == 0:
+                tables.append((name, start, position))
+        elif depth == 0 and tag.group(2):
+            tables.append((_ods_table_name(tag, patterns), tag.end(), tag.end()))
+        elif depth == 0:
+            name, start, depth = _ods_table_name(tag, patterns), tag.end(), 1
+        elif not tag.group(2):
+            depth += 1
+    return tables
+
+
+def _ods_table_name(tag: re.Match[bytes], patterns: _OdsPatterns) -> str:
+    return _ods_attrs(tag.group(1), patterns).get(patterns.table + b"name", "")
+
+
+def _ods_attrs(attrs: bytes, patterns: _OdsPatterns) -> dict[bytes, str]:
+    return {key: _text(value) for key, value in patterns.attribute.findall(attrs)}
+
+
+def _ods_table_flags(
+    content: bytes, start: int, end: int, patterns: _OdsPatterns
+) -> list[CellFlag]:
+    findings: dict[int, dict[str, str]] = {}  # cell tag position -> kind -> detail
+    for position, kind, detail in _ods_findings(content, start, end, patterns):
+        findings.setdefault(position, {}).setdefault(kind, detail)
+    locator = _OdsLocator(content, start, patterns)
+    flags: list[CellFlag] = []
+    for position in sorted(findings):
+        flags.extend(locator.flags_at(position, findings[position]))
+    return sorted(flags, key=lambda flag: (flag.row, flag.col))
+
+
+def _ods_findings(
+    content: bytes, start: int, end: int, patterns: _OdsPatterns
+) -> Iterator[tuple[int, str, str]]:
+    for hit in patterns.formula_without_type.finditer(content, start, end):
+        cell = _ods_cell(content, start, hit.start(), patterns)
+        if cell and patterns.office + b"value-type" not in cell[1]:
+            yield cell[0], UNCACHED_FORMULA, cell[1].get(patterns.table + b"formula", "")
+    position = content.find(patterns.error_type, start, end)
+    while position != -1:
+        cell = _ods_cell(content, start, position, patterns)
+        if cell:
+            yield cell[0], ERROR_CELL, _ods_text(content, cell[0], patterns) or "#N/A"
+        position = content.find(patterns.error_type, position + 1, end)
+    for position in _ods_error_texts(content, start, end):
+        cell = _ods_cell(content, start, position, patterns, inside=True)
+        if cell and patterns.table + b"formula" in cell[1]:
+            yield cell[0], ERROR_CELL, _ods_text(content, cell[0], patterns)
+    for hit in patterns.spanned.finditer(content, start, end):
+        cell = _ods_cell(content, start, hit.start(), patterns)
+        if cell:
+            yield cell[0], MERGED_CELL, ""
+
+
+def _ods_error_texts(content: bytes, start: int, end: int) -> Iterator[int]:
+    """Where a paragraph is exactly an error value (<text:p>#N/A</text:p>), found by literals."""
+    for marker in (b">#", b">Err:"):
+        position = content.find(marker, start, end)
+        while position != -1:
+            if _ODS_ERROR_PARAGRAPH.match(content, position + 1):
+                yield position + 1
+            position = content.find(marker, position + 1, end)
+
+
+def _ods_cell(
+    content: bytes, start: int, position: int, patterns: _OdsPatterns, *, inside: bool = False
+) -> tuple[int, dict[bytes, str]] | None:
+    """The cell whose start tag holds ``position`` (or, ``inside``, whose content does)."""
+    tag_start = content.rfind(patterns.cell_tag, start, position)
+    tag = patterns.cell_start.match(content, tag_start) if tag_start != -1 else None
+    if tag is None:
+        return None
+    if inside:
+        if tag.group(2) or content.find(patterns.cell_end, tag.end(), position) != -1:
+            return None
+    elif tag.end() < position:
+        return None
+    return tag_start, _ods_attrs(tag.group(1), patterns)
+
+
+def _ods_text(content: bytes, tag_start: int, patterns: _OdsPatterns) -> str:
+    body_start = content.find(b">", tag_start) + 1
+    body_end = content.find(patterns.cell_end, body_start)
+    if content[body_start - 2 : body_start] == b"/>" or body_end == -1:
+        return ""
+    return _text(_TAGS.sub(b"", content[body_start:body_end])).strip()
+
+
+class _OdsLocator:
+    """Counts rows and columns, honouring repeats, forward through one table."""
+
+    def __init__(self, content: bytes, start: int, patterns: _OdsPatterns):
+        self.content, self.patterns = content, patterns
+        self._cursor = start
+        self._next_row = 1
+        self._row = 1
+        self._rows_repeated = 1
+        self._row_body = start
+
+    def flags_at(self, position: int, found: dict[str, str]) -> list[CellFlag]:
+        self._advance_rows(position)
+        col = sum(
+            self._repeat(cell.group(1), b"number-columns-repeated")
+            for cell in self.patterns.cell_start.finditer(self.content, self._row_body, position)
+        )
+        tag = self.patterns.cell_start.match(self.content, position)
+        attrs = tag.group(1) if tag else b""
+        columns = self._repeat(attrs, b"number-columns-repeated")
+        spans = (
+            self._repeat(attrs, b"number-rows-spanned"),
+            self._repeat(attrs, b"number-columns-spanned"),
+        )
+        positions = [
+            (self._row + r, col + c)
+            for r in range(min(self._rows_repeated, MAX_REPEAT_EXPANSION))
+            for c in range(min(columns, MAX_REPEAT_EXPANSION))
+        ][:MAX_REPEAT_EXPANSION]
+        return [
+            CellFlag(
+                row,
+                column,
+                kind,
+                _range_name(row, column, *spans) if kind == MERGED_CELL else detail,
+            )
+            for row, column in positions
+            for kind, detail in found.items()
+        ]
+
+    def _advance_rows(self, position: int) -> None:
+        if self.content.find(b"rows-repeated", self._cursor, position) == -1:
+            self._skip_plain_rows(position)
+        for row in self.patterns.row_start.finditer(self.content, self._cursor, position):
+            self._row = self._next_row
+            self._rows_repeated = self._repeat(row.group(1), b"number-rows-repeated")
+            self._next_row = self._row + self._rows_repeated
+            self._row_body = row.end()
+        self._cursor = max(self._cursor, position)
+
+    def _skip_plain_rows(self, position: int) -> None:
+        """Count rows in C when none repeats; leave the last one for the loop to enter."""
+        markers = self.patterns.row_marker.findall(self.content, self._cursor, position)
+        if len(markers) < 2:
+            return
+        last = self.content.rfind(markers[-1], self._cursor, position)
+        while not self.patterns.row_marker.match(self.content, last):
+            last = self.content.rfind(markers[-1], self._cursor, last)
+        self._next_row += len(markers) - 1
+        self._cursor = last
+
+    def _repeat(self, attrs: bytes, name: bytes) -> int:
+        if name not in attrs:  # the usual case, and this runs once per row
+            return 1
+        value = _ods_attrs(attrs, self.patterns).get(self.patterns.table + name, "1")
+        return max(int(value), 1) if value.isdigit() else 1
 
 
 _NULL_DATE = re.compile(rb"null-date\s[^>]*?date-value\s*=\s*\"([0-9-]+)")
@@ -617,14 +754,18 @@ _BIFF_ERRORS = {
 
 def _scan_xls(data: bytes) -> dict[str, list[CellFlag]]:
     """Error cells and merged ranges; .xls always stores formula results, so none is uncached."""
-    container = CompoundFile(data)
-    stream_name = "Workbook" if "Workbook" in container.stream_names() else "Book"
-    workbook = read_xls_globals(container.stream(stream_name))
+    workbook = _xls_globals(data)
     result = {}
     for sheet in workbook.sheets:
         flags = _xls_sheet_flags(workbook.stream, sheet.offset) if sheet.sheet_type == 0 else []
         result[sheet.name] = sorted(flags, key=lambda flag: (flag.row, flag.col))
     return result
+
+
+def _xls_globals(data: bytes) -> XlsGlobals:
+    container = CompoundFile(data)
+    stream_name = "Workbook" if "Workbook" in container.stream_names() else "Book"
+    return read_xls_globals(container.stream(stream_name))
 
 
 def _xls_sheet_flags(stream: bytes, offset: int) -> list[CellFlag]:

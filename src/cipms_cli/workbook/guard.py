@@ -124,18 +124,23 @@ def _read_path(path: str) -> bytes:
 
 def _checked_size(data: bytes, name: str) -> bytes:
     if len(data) > MAX_INPUT_BYTES:
-        raise _too_large(len(data), name)
+        raise _too_large(None, name)
     if not data:
         raise _empty_file(name)
     return data
 
 
-def _too_large(size: int, name: str) -> UnreadableInput:
-    shown = f"{size / MIB:.0f} MiB" if size <= MAX_INPUT_BYTES * 4 else "larger"
+def _too_large(size: int | None, name: str) -> UnreadableInput:
+    """``size`` is None when only "more than the limit" is known (stdin reads stop there)."""
+    limit = f"the {MAX_INPUT_BYTES // MIB} MiB limit"
+    what = (
+        f"the file is {size / MIB:,.0f} MiB, above {limit}"
+        if size
+        else f"the input exceeds {limit}"
+    )
     return _refuse(
         "input-too-large",
-        f"the file is {shown}, above the {MAX_INPUT_BYTES // MIB} MiB limit; split the workbook "
-        "or delete unused sheets and save it again",
+        f"{what}; split the workbook or delete unused sheets and save it again",
         name,
     )
 
@@ -181,8 +186,9 @@ _BINARY_SIGNATURES = (
     (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
     (b"Rar!", "a RAR archive"),
     (b"{\\rtf", "an RTF document"),
-    (b"\x09\x08", "a pre-1997 Excel file (BIFF2-4), which is not supported"),
 )
+_OLD_EXCEL = "an Excel file from before Excel 97 (BIFF2-5), which is not supported"
+_OLD_EXCEL_BOF = (b"\x09\x00\x04\x00", b"\x09\x02\x06\x00", b"\x09\x04\x06\x00", b"\x09\x08")
 
 
 def describe(data: bytes) -> str:
@@ -190,6 +196,8 @@ def describe(data: bytes) -> str:
     for signature, what in _BINARY_SIGNATURES:
         if data.startswith(signature):
             return what
+    if data.startswith(_OLD_EXCEL_BOF):
+        return _OLD_EXCEL
     text = _as_text(data[:8192])
     if text is None:
         return "binary data of an unknown type"
@@ -244,8 +252,12 @@ def _sniff_zip(data: bytes, name: str) -> str:
 def _open_zip(data: bytes, name: str) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, struct.error) as exc:
-        raise _corrupt(f"the ZIP directory at its end is missing or damaged: {exc}", name) from exc
+    except zipfile.BadZipFile as exc:
+        raise _corrupt(
+            "its ZIP index, stored at the very end, is missing: it was cut short", name
+        ) from exc
+    except (zipfile.LargeZipFile, ValueError, EOFError, struct.error) as exc:
+        raise _corrupt(f"its ZIP index cannot be read: {exc}", name) from exc
 
 
 def _corrupt(detail: str, name: str) -> UnreadableInput:
@@ -335,12 +347,12 @@ def find_member(archive: zipfile.ZipFile, member: str) -> zipfile.ZipInfo | None
 
 # --- unsafe XML -----------------------------------------------------------------------------
 
-_XML_SUFFIXES = (".xml", ".rels", ".vml")
-
 
 def _refuse_unsafe_xml(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: str) -> None:
+    # Every part, not only *.xml: a relationship may point a parser at any name. Binary parts
+    # cost one bounded read and are recognised at their first byte.
     for info in infos:
-        if not info.filename.lower().endswith(_XML_SUFFIXES):
+        if info.is_dir():
             continue
         head = _read_head(archive, info, XML_PROLOG_BYTES, name)
         verdict = prolog_verdict(head, complete=info.file_size <= len(head))
@@ -603,6 +615,7 @@ def _overlapping_chunks(
 
 _ENDOFCHAIN = 0xFFFFFFFE
 _MAX_REGULAR_SECTOR = 0xFFFFFFFA
+_MAX_DIRECTORY_BYTES = 16 * MIB  # 131,072 entries; real files hold a few dozen
 
 
 class CfbError(ValueError):
@@ -631,7 +644,7 @@ class CompoundFile:
         self._sector_count = max(len(data) // self._sector - 1, 0)
         self._cutoff = struct.unpack_from("<I", data, 56)[0]
         self._fat = self._read_fat()
-        entries = self._chain(struct.unpack_from("<I", data, 48)[0])
+        entries = self._chain(struct.unpack_from("<I", data, 48)[0], _MAX_DIRECTORY_BYTES)
         self.entries = [self._entry(entries[i : i + 128]) for i in range(0, len(entries), 128)]
         if not self.entries or self.entries[0].kind != 5:
             raise CfbError("the OLE2 root directory is missing")
@@ -652,16 +665,14 @@ class CompoundFile:
         return self._chain(entry.start)[: entry.size]
 
     def _read_fat(self) -> list[int]:
-        header = self._data
-        fat_count = struct.unpack_from("<I", header, 44)[0]
-        difat = _u32_list(header[76:512])
-        next_difat = struct.unpack_from("<I", header, 68)[0]
-        seen = 0
         per_sector = self._sector // 4
-        while next_difat < _MAX_REGULAR_SECTOR:
-            seen += 1
-            if seen > self._sector_count:
-                raise CfbError("the OLE2 allocation table loops")
+        # A hostile header may list far more FAT sectors than the file can use, or list one
+        # sector many times: cap at what this many sectors needs, so memory stays linear.
+        usable = -(-self._sector_count // per_sector) + 1
+        fat_count = min(struct.unpack_from("<I", self._data, 44)[0], usable)
+        difat = _u32_list(self._data[76:512])
+        next_difat = struct.unpack_from("<I", self._data, 68)[0]
+        while next_difat < _MAX_REGULAR_SECTOR and len(difat) < fat_count:
             block = _u32_list(self._sector_bytes(next_difat))
             difat.extend(block[: per_sector - 1])
             next_difat = block[per_sector - 1]
@@ -674,8 +685,11 @@ class CompoundFile:
         offset = (index + 1) * self._sector
         return self._data[offset : offset + self._sector]
 
-    def _chain(self, start: int) -> bytes:
-        return b"".join(self._walk(start, self._fat, self._sector_count, self._sector_bytes))
+    def _chain(self, start: int, max_bytes: int | None = None) -> bytes:
+        limit = self._sector_count
+        if max_bytes is not None:
+            limit = min(limit, max_bytes // self._sector)
+        return b"".join(self._walk(start, self._fat, limit, self._sector_bytes))
 
     def _mini_chain(self, start: int) -> bytes:
         count = len(self._mini_stream) // 64

@@ -75,7 +75,7 @@ def open_bytes(data: bytes, name: str) -> RawWorkbook:
         kind=kind,
         sheet_names=list(book.sheet_names),
         hidden=hidden,
-        flags=scan_cells(data, kind),
-        date1904=uses_1904_dates(data, kind),
+        flags=scan_cells(data, kind, name=name),
+        date1904=uses_1904_dates(data, kind, name=name),
         _book=book,
     )

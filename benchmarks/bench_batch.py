@@ -167,7 +167,13 @@ def _learner_sheets(
         began = start - dt.timedelta(days=int(rng.integers(0, 300)))
         exited = end - dt.timedelta(days=int(rng.integers(0, 20))) if rng.random() < 0.2 else None
         learners.append(
-            [learner_id, GOAL_PATHS[k % 4], began, exited, "Completed goal path" if exited else None]
+            [
+                learner_id,
+                GOAL_PATHS[k % 4],
+                began,
+                exited,
+                "Completed goal path" if exited else None,
+            ]
         )
         last = exited or end
         for _ in range(int(rng.integers(1, 4))):
@@ -176,9 +182,7 @@ def _learner_sheets(
             assessments.append([learner_id, day, DOMAINS[k % 3], score, level_of(score)])
         for m in range(int(rng.integers(0, 3))):
             day = start + dt.timedelta(days=int(rng.integers(0, (last - start).days + 1)))
-            milestones.append(
-                [learner_id, f"M{10 + m}", COMPETENCIES[m % 6], 1 + m % 3, day, "no"]
-            )
+            milestones.append([learner_id, f"M{10 + m}", COMPETENCIES[m % 6], 1 + m % 3, day, "no"])
     scales = wb.create_sheet("Scales")  # type: ignore[attr-defined]
     scales.append(["domain", "level", "min_score", "max_score"])
     for domain in DOMAINS:
@@ -245,12 +249,13 @@ def _run_and_report(command: list[str]) -> None:
     seconds = time.perf_counter() - started
     assert process.stderr is not None
     summary = process.stderr.read().decode().strip().splitlines()[-1:]
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # ru_maxrss in KiB on Linux
     print(
         json.dumps(
             {
                 "seconds": seconds,
-                "peak_rss_mib": children / 1024,
+                "cpu_seconds": usage.ru_utime + usage.ru_stime,
+                "peak_rss_mib": usage.ru_maxrss / 1024,
                 "main_peak_mib": main_peak / 1024,
                 "exit": process.returncode,
                 "summary": summary[0] if summary else "",
@@ -295,9 +300,9 @@ def main() -> None:
         runs[jobs] = measure(cipms_command(folder, out, jobs))
         r = runs[jobs]
         print(
-            f"cipms batch --jobs {jobs}: {r['seconds']:.2f} s, {len(files) / r['seconds']:.0f} "
-            f"files/s, {r['seconds'] / bare:.1f}x bare read, peak memory {r['peak_rss_mib']:.0f} "
-            f"MiB (main process {r['main_peak_mib']:.0f} MiB); {r['summary']}"
+            f"cipms batch --jobs {jobs}: {r['seconds']:.2f} s ({r['cpu_seconds']:.1f} s CPU), "
+            f"{len(files) / r['seconds']:.1f} files/s, {r['seconds'] / bare:.1f}x bare read, "
+            f"peak memory {r['peak_rss_mib']:.0f} MiB (main process {r['main_peak_mib']:.0f} MiB)"
         )
     print(f"speed-up with 2 jobs: {runs[1]['seconds'] / runs[2]['seconds']:.2f}x")
     print("memory as the collection grows (--jobs 2):")

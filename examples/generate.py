@@ -319,6 +319,11 @@ def agency_learners(agency: Agency, rng: np.random.Generator) -> tuple[list, lis
     )
 
 
+def fiscal_start(day: dt.date) -> dt.date:
+    """First day of the April-to-March fiscal year containing ``day``."""
+    return dt.date(day.year if day.month >= 4 else day.year - 1, 4, 1)
+
+
 def return_tables(
     agency: Agency,
     quarter: str,
@@ -370,12 +375,14 @@ def return_tables(
         Table(
             "Assessments",
             sample.ASSESSMENT_COLUMNS,
-            [list(r) for r in tests if r[0] in ids and first <= r[1] <= last],
+            # Every assessment so far, so that gains run from each learner's intake score.
+            [list(r) for r in tests if r[0] in ids and r[1] <= last],
         ),
         Table(
             "Milestones",
             sample.MILESTONE_COLUMNS,
-            [list(r) for r in milestones if r[0] in ids and first <= r[4] <= last],
+            # Milestones of the fiscal year to date: Learner Progress counts the fiscal year.
+            [list(r) for r in milestones if r[0] in ids and fiscal_start(first) <= r[4] <= last],
         ),
         Table("Scales", sample.SCALE_COLUMNS, sample.scale_rows()),
     ]

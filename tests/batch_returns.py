@@ -49,6 +49,7 @@ def write_return(
     for key, value in fields.items():
         if value is not None:
             ws.append([key, value])
+            ws.cell(row=ws.max_row, column=2).data_type = "s" if isinstance(value, str) else "n"
     if agency_id is None and not agency:
         wb.remove(ws)
     ws = wb.create_sheet("Outcomes")

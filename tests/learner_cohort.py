@@ -104,6 +104,8 @@ def workbook_bytes(
                 "unit",
                 "frequency",
                 "source",
+                "target_value",
+                "target_period",
             ]
         )
         for row in indicators:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from batch_returns import DEFINITIONS, write_return
-
 from cipms_cli.batch.combine import Combiner
 from cipms_cli.batch.returns import AgencySource, FileStatus, read_return
 from cipms_cli.batch.run import run_batch
@@ -26,7 +25,9 @@ def test_quarterly_returns_become_one_series_per_indicator(tmp_path):
     q2 = write_return(tmp_path / "AG01_2024-Q2.xlsx", results=[("I1", "2024-Q2", 14, None, None)])
     result, tables = run([q2, q1])
     assert result.all_ok and result.problems == []
-    assert [(r["period"], r["value"], r["source_file"], r["source_cell"]) for r in tables["results"]] == [
+    assert [
+        (r["period"], r["value"], r["source_file"], r["source_cell"]) for r in tables["results"]
+    ] == [
         ("2024-Q1", 10.0, str(q1), "Results!C2"),
         ("2024-Q2", 14.0, str(q2), "Results!C2"),
     ]
@@ -113,10 +114,8 @@ def test_a_different_frequency_is_an_error_and_those_figures_are_left_out(tmp_pa
 
 def test_invalid_returns_are_listed_but_not_combined(tmp_path):
     good = write_return(tmp_path / "AG01_2024-Q1.xlsx", results=[("I1", "2024-Q1", 10, None, None)])
-    bad = write_return(
-        tmp_path / "AG01_2024-Q2.xlsx", results=[("P1", "2024-Q2", 130, None, None)]
-    )
-    result, tables = run([good, bad])
+    bad = write_return(tmp_path / "AG01_2024-Q2.xlsx", results=[("P1", "2024-Q2", 130, None, None)])
+    _, tables = run([good, bad])
     statuses = {r["path"]: r["status"] for r in tables["files"]}
     assert statuses == {str(good): "ok", str(bad): "invalid"}
     assert tables["files"][1]["first_error"].startswith("Results!C2: ")
@@ -176,3 +175,107 @@ def test_the_outcome_does_not_depend_on_the_order_returns_arrive(tmp_path):
     figures, problems = forward
     assert figures[0] == ("2024-Q1", 12.0, str(paths[2]))  # the latest return wins
     assert [p.code for p in problems] == ["conflicting-result", "conflicting-result"]
+
+
+def test_tables_are_sorted_whatever_order_the_files_are_read_in(tmp_path):
+    paths = [
+        write_return(tmp_path / f"{agency}_2024-Q1.xlsx", agency_id=agency)
+        for agency in ("AG03", "AG01", "AG02")
+    ]
+    _, tables = run(sorted(paths, reverse=True))
+    assert [r["path"] for r in tables["files"]] == sorted(str(p) for p in paths)
+    assert [r["agency_id"] for r in tables["scores"]] == ["AG01", "AG02", "AG03"]
+    assert [r["agency_id"] for r in tables["agency_benchmarks"]] == ["AG01", "AG02", "AG03"]
+
+
+def _dies_on_crash_files(path: str):
+    import os
+
+    from cipms_cli.batch.returns import read_return as real
+
+    if "crash" in path:
+        os._exit(1)  # as a segfault in a native reader would end the worker
+    return real(path)
+
+
+def test_a_worker_dying_on_one_file_loses_only_that_file(tmp_path, monkeypatch):
+    import cipms_cli.batch.run as run_module
+
+    monkeypatch.setattr(run_module, "read_return", _dies_on_crash_files)
+    paths = [
+        write_return(tmp_path / f"{agency}_2024-Q1.xlsx", agency_id=agency)
+        for agency in ("AG01", "AG02", "AG03", "AG04")
+    ]
+    paths.insert(2, write_return(tmp_path / "crash_2024-Q1.xlsx", agency_id="AG09"))
+    result = run_batch([str(p) for p in paths], jobs=2)
+    statuses = {
+        f.path: (f.status.value, f.first_error.code if f.first_error else None)
+        for f in result.files
+    }
+    assert statuses == {
+        **{str(p): ("ok", None) for p in paths if "crash" not in p.name},
+        str(paths[2]): ("unreadable", "reader-crashed"),
+    }
+    assert sorted(result.scores) == ["AG01", "AG02", "AG03", "AG04"]
+
+
+def test_learner_sheets_are_stacked_the_later_return_winning():
+    import dataclasses
+    import datetime as dt
+
+    import pandas as pd
+
+    from cipms_cli.batch.combine import _stacked
+
+    @dataclasses.dataclass
+    class Sheets:
+        learners: pd.DataFrame
+        assessments: pd.DataFrame
+        memo: dict = dataclasses.field(default_factory=dict)
+
+    def sheets(exit_date, score, row):
+        learners = pd.DataFrame(
+            {"learner_id": ["L1", "L2"], "exit": [None, exit_date], "row": [2, 3]}
+        )
+        assessments = pd.DataFrame(
+            {"learner_id": ["L1", "L1"], "score": [200, score], "row": [row, row + 1]}
+        )
+        return Sheets(learners, assessments, memo={"cached": True})
+
+    q1 = ((dt.date(2024, 3, 31), "q1.xlsx"), sheets(None, 210, 2))
+    q2 = ((dt.date(2024, 6, 30), "q2.xlsx"), sheets(dt.date(2024, 5, 1), 230, 5))
+    combined = _stacked([q2, q1])
+    # learner_id identifies a learner in each return: Q2's row (with the exit) replaces Q1's
+    assert combined.learners["exit"].tolist() == [None, dt.date(2024, 5, 1)]
+    # assessments repeat learner_id: identical rows (ignoring the Excel row) are kept once
+    assert combined.assessments["score"].tolist() == [210, 200, 230]
+    assert combined.memo == {}  # an engine cache must not describe one return only
+
+
+def test_agency_level_learner_figures_become_lsa_columns():
+    from types import SimpleNamespace
+
+    from cipms_cli.batch.scored import lsa_figures
+
+    card = SimpleNamespace(
+        learners={
+            "window": {"period": "FY2025-26", "start": "2025-04-01"},
+            "served": 40,
+            "small_n_threshold": 5,
+            "pct_with_gain": {"value": 55.0, "numerator": 11, "denominator": 20, "small_n": False},
+            "goal_path_completion": {
+                "value": 50.0,
+                "numerator": 2,
+                "denominator": 4,
+                "small_n": True,
+            },
+            "by_goal_path": [{"goal_path": "Employment", "served": 10}],
+        }
+    )
+    assert lsa_figures(card) == {
+        "lsa_window": "FY2025-26",
+        "lsa_served": 40,
+        "lsa_pct_with_gain": 55.0,
+        "lsa_goal_path_completion": None,  # below the privacy threshold: suppressed
+    }
+    assert lsa_figures(SimpleNamespace()) == {}

@@ -146,6 +146,8 @@ INDICATORS: list[dict[str, Any]] = [
         "definition": "Learners in the learner records with an open service plan at any time "
         "in the quarter",
         "source": "lsa.learners_served",
+        # The learner records start in April 2022; judge from the first full year of intake.
+        "baseline_period": "2023-Q1",
     },
     {
         "indicator_id": "LBS04",
@@ -236,6 +238,7 @@ INDICATORS: list[dict[str, Any]] = [
         "definition": "Learners served in the quarter who completed at least one milestone "
         "in the quarter",
         "source": "lsa.learner_progress",
+        "baseline_period": "2023-Q1",
     },
     {
         "indicator_id": "LBS09",
@@ -272,7 +275,8 @@ INDICATORS: list[dict[str, Any]] = [
         "data_source": "Assessments sheet",
         "definition": "Learners with two or more reading assessments whose latest level is "
         "above their intake level",
-        "source": "lsa.pct_with_gain",
+        "source": "lsa.pct_with_gain.reading",
+        "baseline_period": "2023-Q1",
     },
     {
         "indicator_id": "LBS11",

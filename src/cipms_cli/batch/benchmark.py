@@ -47,11 +47,12 @@ def observations(agencies: Iterable[CombinedAgency], as_of: dict[str, Any]) -> p
     for agency in agencies:
         end = as_of.get(agency.agency_id)
         meta = agency.agency
+        definitions = agency.definitions[["name", "direction", "unit"]].to_dict("index")
         for used in agency.figures:
             f = used.figure
             if end is not None and f.period.end > end:
                 continue
-            definition = agency.definitions.loc[f.indicator_id]
+            definition = definitions[f.indicator_id]
             rows.append(
                 (
                     agency.agency_id,

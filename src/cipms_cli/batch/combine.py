@@ -25,10 +25,15 @@ from typing import Any
 
 import pandas as pd
 
-from cipms_cli.batch.returns import AgencySource, Figure, FileReturn, is_frame_bundle
+from cipms_cli.batch.returns import (
+    AgencySource,
+    Figure,
+    FileReturn,
+    frame_fields,
+    is_frame_bundle,
+)
 from cipms_cli.periods import Period
 from cipms_cli.problems import Severity
-from cipms_cli.settings import Settings
 
 COMPARED_FIELDS = ("direction", "unit", "frequency", "target_value", "target_period")
 RESULT_COLUMNS = [
@@ -83,7 +88,7 @@ class CombinedAgency:
     agency_id: str
     agency: dict[str, Any]
     files: list[str]  # in return order
-    data: Any  # WorkbookData of the combined returns
+    data: Any  # WorkbookData of the combined returns; None once scored
     figures: list[UsedFigure]
     definitions: pd.DataFrame  # the indicator definitions used, indexed by indicator_id
 
@@ -437,16 +442,17 @@ def _results_frame(figures: list[UsedFigure]) -> pd.DataFrame:
 def _stacked(parts: list[tuple[OrderKey, Any]]) -> Any:
     """Stack one extra part (a frame, or a dataclass of frames) across returns, oldest first."""
     ordered = [part for _, part in sorted(parts, key=lambda item: item[0])]
-    if is_frame_bundle(ordered[-1]):
-        latest = ordered[-1]
-        return dataclasses.replace(
-            latest,
-            **{
-                f.name: _stacked_frames([getattr(p, f.name) for p in ordered])
-                for f in dataclasses.fields(latest)
-            },
-        )
-    return _stacked_frames(ordered)
+    latest = ordered[-1]
+    if not is_frame_bundle(latest):
+        return _stacked_frames(ordered)
+    stacked = {
+        name: _stacked_frames([getattr(p, name) for p in ordered]) for name in frame_fields(latest)
+    }
+    try:
+        # Through the constructor, so that fields such as a cache start afresh.
+        return type(latest)(**stacked)
+    except TypeError:  # other fields without defaults: keep the latest return's
+        return dataclasses.replace(latest, **stacked)
 
 
 def _stacked_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -466,8 +472,3 @@ def _stacked_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
         return stacked.drop_duplicates(subset=subset, keep="last").reset_index(drop=True)
     except TypeError:  # unhashable cells: keep every row rather than guess
         return stacked
-
-
-def settings_of(agency: CombinedAgency) -> Settings:
-    settings: Settings = agency.data.settings
-    return settings

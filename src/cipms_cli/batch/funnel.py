@@ -73,9 +73,8 @@ def favourable(flag: str | None, direction: str) -> bool | None:
 def reliable(p: Array | float, n: Array | float, min_expected: float = MIN_EXPECTED) -> Array:
     """True where n·p and n·(1−p) both reach ``min_expected``."""
     p_arr, n_arr = np.asarray(p, dtype=float), np.asarray(n, dtype=float)
-    return np.asarray(
-        (n_arr * p_arr >= min_expected) & (n_arr * (1 - p_arr) >= min_expected), dtype=bool
-    )
+    floor = min_expected - 1e-9  # 25 * (1 - 0.8) is 4.999999… in floating point
+    return np.asarray((n_arr * p_arr >= floor) & (n_arr * (1 - p_arr) >= floor), dtype=bool)
 
 
 def dispersion_ratio(z: Array) -> float | None:

@@ -173,7 +173,7 @@ def _summary_sheet(ws: Any, result: BatchResult, tables: dict[str, list[Row]]) -
     lines = [
         f"{s['files']} files: {s['ok']} ok, {s['invalid']} invalid, {s['unreadable']} unreadable",
         f"{s['agencies']} agencies, {s['indicators']} indicators, "
-        f"periods {', '.join(s['periods'][:1] + s['periods'][-1:]) or '—'}",
+        f"periods {' to '.join(s['periods'][:1] + s['periods'][-1:]) or '—'}",
         f"As of {s['as_of'] or 'each agency’s latest return'}; "
         f"{s['errors']} merge errors, {s['warnings']} merge warnings (see the problems sheet)",
     ]
@@ -253,3 +253,4 @@ def _charts(wb: Any, summary_ws: Any, tables: dict[str, list[Row]]) -> None:
         column = "A" if index % 2 == 0 else "K"
         summary_ws.add_chart(bars, f"{column}{first_chart_row + (index // 2) * CHART_ROWS}")
         top = bottom + 2
+    data.freeze_panes = None  # the sheet holds one small table per chart

@@ -212,11 +212,18 @@ def _extra_frames(data: Any) -> dict[str, Any]:
 
 
 def is_frame_bundle(value: Any) -> bool:
-    return (
-        dataclasses.is_dataclass(value)
-        and not isinstance(value, type)
-        and all(isinstance(getattr(value, f.name), pd.DataFrame) for f in dataclasses.fields(value))
-    )
+    """A dataclass holding sheets as frames (such as the learner sheets)."""
+    return bool(frame_fields(value))
+
+
+def frame_fields(value: Any) -> list[str]:
+    if not dataclasses.is_dataclass(value) or isinstance(value, type):
+        return []
+    return [
+        f.name
+        for f in dataclasses.fields(value)
+        if isinstance(getattr(value, f.name), pd.DataFrame)
+    ]
 
 
 class _CellFinder:

@@ -2,13 +2,16 @@
 
 Files are read in a process pool because validation is CPU-bound Python. At most a
 few files per worker are in flight, and each finished file is folded into the
-``Combiner`` and reduced to its ``files`` row at once, so memory stays flat however
-many files there are. Everything the outputs show is sorted, so the result does
-not depend on the number of jobs or on which file finished first.
+``Combiner`` and reduced to its ``files`` row at once, so memory grows only with the
+tidy rows (figures, definitions, learner records), never with the workbooks. Agencies
+are scored in the same pool and each scorecard is reduced to its table rows there.
+Everything the outputs show is sorted, so the result does not depend on the number of
+jobs or on which file finished first.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import os
@@ -24,6 +27,7 @@ import pandas as pd
 from cipms_cli.batch import benchmark
 from cipms_cli.batch.combine import BatchProblem, CombinedAgency, Combiner
 from cipms_cli.batch.returns import FileReturn, FileStatus, read_return, unreadable
+from cipms_cli.batch.scored import AgencyScore, ScoreTask, score_agency
 from cipms_cli.problems import Severity
 
 IN_FLIGHT_PER_JOB = 4  # enough queued work to keep workers busy, few results held at once
@@ -41,7 +45,7 @@ def default_jobs() -> int:
 class BatchResult:
     files: list[FileReturn]  # sorted by path; reduced to what the files table needs
     agencies: list[CombinedAgency] = field(default_factory=list)
-    scores: dict[str, Any] = field(default_factory=dict)  # agency_id -> Scorecard
+    scores: dict[str, AgencyScore] = field(default_factory=dict)
     as_of: dict[str, dt.date | None] = field(default_factory=dict)
     problems: list[BatchProblem] = field(default_factory=list)
     ranked: pd.DataFrame = field(default_factory=pd.DataFrame)  # agency × indicator × period
@@ -109,9 +113,12 @@ def _score_all(result: BatchResult, workers: Workers) -> None:
     for agency in result.agencies:
         result.as_of[agency.agency_id] = agency_as_of(agency, result.as_of_text)
     tasks = [(a.data, result.as_of[a.agency_id]) for a in result.agencies]
-    for agency, (card, failure) in zip(result.agencies, workers.score(tasks), strict=True):
-        if card is not None:
-            result.scores[agency.agency_id] = card
+    scored = workers.score(tasks)
+    del tasks
+    for agency, (score, failure) in zip(result.agencies, scored, strict=True):
+        agency.data = None  # scored: from here on only the tidy rows are needed
+        if score is not None:
+            result.scores[agency.agency_id] = score
         else:
             result.problems.append(_scoring_failed(agency, failure))
     result.problems.sort(key=BatchProblem.sort_key)
@@ -144,20 +151,6 @@ def agency_as_of(agency: CombinedAgency, as_of: str | None) -> dt.date | None:
     return default_as_of(agency.data.results, None)
 
 
-ScoreTask = tuple[Any, dt.date | None]
-
-
-def score_agency(task: ScoreTask) -> tuple[Any | None, str | None]:
-    """The Scorecard of one combined agency, or why it could not be scored."""
-    from cipms_cli.engine.score import score_workbook
-
-    data, as_of = task
-    try:
-        return score_workbook(data, as_of, data.settings), None
-    except Exception as exc:  # one agency's odd data must not lose the others' scores
-        return None, f"{type(exc).__name__}: {exc}"
-
-
 def _scoring_failed(agency: CombinedAgency, failure: str | None) -> BatchProblem:
     return BatchProblem(
         Severity.ERROR,
@@ -182,12 +175,18 @@ class Workers:
     def __init__(self, jobs: int):
         self.jobs = jobs
         self._pool: ProcessPoolExecutor | None = None
+        self._interrupts = _Interrupts()
 
     def __enter__(self) -> Workers:
+        if self.jobs > 1:
+            self._interrupts.install()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._shutdown()
+        try:
+            self._shutdown()
+        finally:
+            self._interrupts.restore()
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
@@ -207,12 +206,15 @@ class Workers:
             return
         yield from self._read_in_pool(paths)
 
-    def score(self, tasks: list[ScoreTask]) -> list[tuple[Any | None, str | None]]:
+    def score(self, tasks: list[ScoreTask]) -> list[tuple[AgencyScore | None, str | None]]:
         if self.jobs <= 1 or len(tasks) <= 1:
             return [score_agency(t) for t in tasks]
         try:
-            return list(self._executor().map(score_agency, tasks))
+            with self._interrupts.held():
+                results = self._executor().map(score_agency, tasks)
+            return list(results)
         except BrokenProcessPool:
+            self._interrupts.check()
             self._shutdown()  # a worker died; score here instead
             return [score_agency(t) for t in tasks]
 
@@ -230,6 +232,7 @@ class Workers:
                     try:
                         yield future.result()
                     except BrokenProcessPool:
+                        self._interrupts.check()  # a worker killed by Ctrl-C is no crash
                         crashed.append(path)
                 if not crashed:
                     self._top_up(queue, pending, limit)
@@ -252,7 +255,8 @@ class Workers:
             path = next(queue, None)
             if path is None:
                 return
-            pending[self._executor().submit(read_return, path)] = path
+            with self._interrupts.held():
+                pending[self._executor().submit(read_return, path)] = path
 
 
 def _read_isolated(path: str) -> FileReturn:
@@ -266,6 +270,46 @@ def _read_isolated(path: str) -> FileReturn:
                 "the spreadsheet reader crashed on this file; re-save it in Excel or "
                 "LibreOffice, or send it to the cipms developers",
             )
+
+
+class _Interrupts:
+    """Ctrl-C handling around a fork-based pool.
+
+    A SIGINT that arrives while the pool forks can be raised inside Python's at-fork
+    hooks, where it is printed and swallowed, and it can kill a child before the child
+    has ignored SIGINT. So while submitting (which is when workers are forked) SIGINT
+    is blocked on this thread, and children are born with it blocked; and every
+    SIGINT is remembered, so one swallowed anyway is raised again by ``check``.
+    """
+
+    def __init__(self) -> None:
+        self.seen = False
+        self._previous: Any = None
+
+    def install(self) -> None:
+        self._previous = signal.signal(signal.SIGINT, self._handle)
+
+    def restore(self) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        self.seen = True
+        raise KeyboardInterrupt
+
+    def check(self) -> None:
+        if self.seen:
+            raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def held(self) -> Iterator[None]:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            yield
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        self.check()
 
 
 def _ignore_interrupts() -> None:

@@ -15,6 +15,7 @@ import pandas as pd
 from cipms_cli.batch.combine import CombinedAgency
 from cipms_cli.batch.returns import FileReturn, FileStatus
 from cipms_cli.batch.run import BatchResult
+from cipms_cli.batch.scored import LSA_PREFIX
 
 SCHEMA_VERSION = 1
 Row = dict[str, Any]
@@ -180,7 +181,6 @@ TABLES: dict[str, list[str]] = {
     "agency_benchmarks": AGENCY_BENCHMARKS_COLUMNS,
     "rollups": ROLLUPS_COLUMNS,
 }
-LSA_PREFIX = "lsa_"
 
 
 def build_tables(result: BatchResult) -> dict[str, list[Row]]:
@@ -263,7 +263,7 @@ def problems_rows(result: BatchResult) -> list[Row]:
 def results_rows(agencies: Iterable[CombinedAgency]) -> list[Row]:
     rows = []
     for agency in agencies:
-        units = agency.definitions["unit"]
+        units = {str(k): str(v) for k, v in agency.definitions["unit"].items()}
         for used in agency.figures:
             f = used.figure
             rows.append(
@@ -273,7 +273,7 @@ def results_rows(agencies: Iterable[CombinedAgency]) -> list[Row]:
                     "period": f.period.label,
                     "period_end": f.period.end.isoformat(),
                     "frequency": str(f.period.frequency),
-                    "unit": str(units[f.indicator_id]),
+                    "unit": units[f.indicator_id],
                     "value": f.value,
                     "numerator": f.numerator,
                     "denominator": f.denominator,
@@ -290,62 +290,30 @@ def _agency_fields(agency: CombinedAgency) -> Row:
 
 
 def scores_rows(result: BatchResult) -> list[Row]:
-    from cipms_cli.output.scorecard import scorecard_rows
-
     rows = []
     for agency in result.agencies:
-        card = result.scores.get(agency.agency_id)
-        if card is None:
+        score = result.scores.get(agency.agency_id)
+        if score is None:
             continue
-        lsa = lsa_figures(card)
-        base = _agency_fields(agency) | {"as_of": card.as_of}
-        for indicator, scored in zip(card.indicators, scorecard_rows(card), strict=True):
-            row = base | {c: scored.get(c) for c in SCORES_COLUMNS if c in scored}
-            row |= {
-                "key": indicator.key,
-                "weight": indicator.weight,
-                "n_periods": len(indicator.spc.points),
-                "agency_score": card.summary.get("score"),
-                "agency_stars": card.summary.get("stars"),
-            }
-            rows.append(row | lsa)
+        base = _agency_fields(agency) | {
+            "as_of": score.as_of,
+            "agency_score": score.summary.get("score"),
+            "agency_stars": score.summary.get("stars"),
+        }
+        for indicator in score.indicators:
+            row = base | {c: indicator[c] for c in SCORES_COLUMNS if c in indicator}
+            rows.append(row | score.learners)
     return rows
-
-
-def lsa_figures(card: Any) -> Row:
-    """Agency-level learner figures, when the scorecard has a ``learners`` section.
-
-    Counts and shares for all learners are carried as ``lsa_<name>`` columns; a share
-    whose denominator is below the privacy threshold (``small_n``) is left empty, as
-    the agency's own reports suppress it. Breakdowns by goal path and domain stay in
-    the agency's ``cipms score`` output.
-    """
-    learners = getattr(card, "learners", None)
-    if not isinstance(learners, dict):
-        return {}
-    out: Row = {}
-    for key, value in learners.items():
-        if isinstance(value, bool) or key in LSA_SKIPPED:
-            continue
-        if isinstance(value, int | float | str):
-            out[f"{LSA_PREFIX}{key}"] = value
-        elif isinstance(value, dict) and "value" in value:
-            out[f"{LSA_PREFIX}{key}"] = None if value.get("small_n") else value["value"]
-        elif isinstance(value, dict) and "period" in value:
-            out[f"{LSA_PREFIX}{key}"] = value["period"]
-    return out
-
-
-LSA_SKIPPED = {"small_n_threshold", "levels_from"}
 
 
 def agencies_rows(result: BatchResult) -> list[Row]:
     latest = benchmark_latest(result)
     rows = []
     for agency in result.agencies:
-        card = result.scores.get(agency.agency_id)
+        score = result.scores.get(agency.agency_id)
+        summary = score.summary if score else {}
         periods = sorted({u.figure.period for u in agency.figures}, key=lambda p: p.end)
-        statuses = card.summary["counts"]["status"] if card else {}
+        statuses = summary.get("counts", {}).get("status", {})
         flags = latest[latest["agency_id"] == agency.agency_id] if not latest.empty else latest
         favourable = flags["funnel_favourable"] if not flags.empty else pd.Series(dtype=object)
         as_of = result.as_of.get(agency.agency_id)
@@ -357,14 +325,14 @@ def agencies_rows(result: BatchResult) -> list[Row]:
                 "latest_period": periods[-1].label if periods else None,
                 "as_of": as_of.isoformat() if as_of else None,
                 "indicators": len(agency.definitions),
-                "score": card.summary["score"] if card else None,
-                "stars": card.summary["stars"] if card else None,
-                "key_failures": ";".join(card.summary["key_failures"]) if card else None,
+                "score": summary.get("score"),
+                "stars": summary.get("stars"),
+                "key_failures": ";".join(summary["key_failures"]) if score else None,
                 **{s: statuses.get(s, 0) for s in STATUS_COLUMNS},
                 "funnel_favourable": int((favourable == True).sum()),  # noqa: E712
                 "funnel_unfavourable": int((favourable == False).sum()),  # noqa: E712
             }
-            | lsa_figures(card)
+            | (score.learners if score else {})
         )
     return rows
 

@@ -13,6 +13,8 @@ from cipms_cli.cli.commands import (
     batch_cmd,
     init_cmd,
     learners_cmd,
+    plan_cmd,
+    report_cmd,
     schema_cmd,
     score_cmd,
     spc_cmd,
@@ -54,6 +56,8 @@ def root(
 
 app.command("validate")(validate_cmd.validate)
 app.command("score")(score_cmd.score)
+app.command("plan")(plan_cmd.plan)
+app.command("report")(report_cmd.report)
 app.command("learners")(learners_cmd.learners)
 app.command("spc")(spc_cmd.spc)
 app.command("init")(init_cmd.init)

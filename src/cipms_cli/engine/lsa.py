@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -218,6 +219,16 @@ class _Records:
 
 
 def _prepare(data: LearnerData, cutoff: dt.date) -> _Records:
+    """The records up to ``cutoff``, prepared once per cut-off (summary, tables and series
+    of one command share them)."""
+    key = ("records", cutoff)
+    if key not in data.memo:
+        data.memo[key] = _prepare_records(data, cutoff)
+    records: _Records = data.memo[key]
+    return records
+
+
+def _prepare_records(data: LearnerData, cutoff: dt.date) -> _Records:
     limit = pd.Timestamp(cutoff)
     people = data.learners.drop_duplicates("learner_id")
     people = people[people["start_date"] <= limit].sort_values("learner_id", kind="stable")
@@ -226,7 +237,7 @@ def _prepare(data: LearnerData, cutoff: dt.date) -> _Records:
     path_codes, path_names = pd.factorize(people["goal_path"], sort=True)
     assess, domains, levels_from = _assessment_history(data, ids, limit)
     miles = data.milestones[data.milestones["completed_date"] <= limit]
-    codes = ids.get_indexer(miles["learner_id"])
+    codes = ids.get_indexer(pd.Index(miles["learner_id"]))
     miles = pd.DataFrame(
         {
             "code": codes,
@@ -266,53 +277,59 @@ def _assessment_history(
 
     Columns: code, domain (int), date, score, level, k (0 for the first assessment),
     first_score, first_level, next_date (NaT for the latest).
-    Of two assessments on one day in one domain only the higher score counts.
     """
     raw = data.assessments[data.assessments["date"] <= limit]
     codes = ids.get_indexer(pd.Index(raw["learner_id"]))
-    known = codes >= 0
-    raw, codes = raw[known], codes[known]
-    domains = [d for d in DOMAINS if d in set(raw["domain"])]
-    domains += sorted(set(raw["domain"]) - set(domains))
-    domain = pd.Categorical(raw["domain"], categories=domains).codes.astype(np.int64)
+    raw, codes = raw[codes >= 0], codes[codes >= 0]
+    present = set(raw["domain"].unique())
+    domains = [d for d in DOMAINS if d in present] + sorted(present - set(DOMAINS))
     if data.scales.empty:
-        level = raw["level"].to_numpy(dtype=float)
-        levels_from = "level column"
+        level, levels_from = raw["level"].to_numpy(dtype=float), "level column"
     else:
         level = scale_levels(raw["domain"], raw["score"], data.scales).to_numpy()
         levels_from = "Scales"
-    date = raw["date"].to_numpy(dtype="datetime64[ns]")
-    score = raw["score"].to_numpy(dtype=float)
-    order = np.lexsort((score, date, domain, codes))
-    code, domain, date, score, level = (a[order] for a in (codes, domain, date, score, level))
-    same_group_as_next = np.zeros(len(code), dtype=bool)
-    same_group_as_next[:-1] = (code[1:] == code[:-1]) & (domain[1:] == domain[:-1])
+    columns = _one_per_day(
+        {
+            "code": codes,
+            "domain": pd.Categorical(raw["domain"], categories=domains).codes.astype(np.int64),
+            "date": raw["date"].to_numpy(dtype="datetime64[ns]"),
+            "score": raw["score"].to_numpy(dtype=float),
+            "level": level,
+        }
+    )
+    return pd.DataFrame({**columns, **_firsts_and_nexts(columns)}), domains, levels_from
+
+
+def _one_per_day(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Sorted by learner, domain, date and score; of one day's assessments in a domain
+    only the higher score is kept, so that row order never matters."""
+    order = np.lexsort((columns["score"], columns["date"], columns["domain"], columns["code"]))
+    code, domain, date = (columns[k][order] for k in ("code", "domain", "date"))
     same_day_as_next = np.zeros(len(code), dtype=bool)
-    same_day_as_next[:-1] = same_group_as_next[:-1] & (date[1:] == date[:-1])
-    keep = ~same_day_as_next
-    code, domain, date, score, level = (a[keep] for a in (code, domain, date, score, level))
+    same_day_as_next[:-1] = (
+        (code[1:] == code[:-1]) & (domain[1:] == domain[:-1]) & (date[1:] == date[:-1])
+    )
+    keep = order[~same_day_as_next]
+    return {k: v[keep] for k, v in columns.items()}
+
+
+def _firsts_and_nexts(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per row: its rank in its (learner, domain) group, the group's first score and level,
+    and the date of the group's next assessment (NaT for the latest)."""
+    code, domain, date = columns["code"], columns["domain"], columns["date"]
     n = len(code)
     starts_group = np.ones(n, dtype=bool)
     starts_group[1:] = (code[1:] != code[:-1]) | (domain[1:] != domain[:-1])
     first = np.maximum.accumulate(np.where(starts_group, np.arange(n), 0))
     next_date = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
-    has_next = np.zeros(n, dtype=bool)
-    has_next[:-1] = ~starts_group[1:]
-    next_date[:-1][has_next[:-1]] = date[1:][has_next[:-1]]
-    frame = pd.DataFrame(
-        {
-            "code": code,
-            "domain": domain,
-            "date": date,
-            "score": score,
-            "level": level,
-            "k": np.arange(n) - first,
-            "first_score": score[first] if n else score,
-            "first_level": level[first] if n else level,
-            "next_date": next_date,
-        }
-    )
-    return frame, domains, levels_from
+    continues = ~starts_group[1:]
+    next_date[:-1][continues] = date[1:][continues]
+    return {
+        "k": np.arange(n) - first,
+        "first_score": columns["score"][first],
+        "first_level": columns["level"][first],
+        "next_date": next_date,
+    }
 
 
 # --- figures per window --------------------------------------------------------------------
@@ -328,6 +345,14 @@ class Figures:
     people: pd.DataFrame  # index (window, goal_path)
     by_domain: pd.DataFrame  # index (window, goal_path, domain)
     levels_from: str
+
+    @cached_property
+    def people_rows(self) -> dict[Any, dict[Any, Any]]:
+        return self.people.to_dict(orient="index")
+
+    @cached_property
+    def domain_rows(self) -> dict[Any, dict[Any, Any]]:
+        return self.by_domain.to_dict(orient="index")
 
 
 PEOPLE_COUNTS = (
@@ -350,55 +375,102 @@ def _expand(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return rows, lo[rows] + offsets
 
 
+@dataclass(frozen=True)
+class _Tally:
+    """Counts rows per (window, goal path) as a W x P array."""
+
+    windows: Windows
+    path: np.ndarray  # goal path code per learner
+    n_paths: int
+
+    def __call__(self, window: np.ndarray, code: np.ndarray) -> np.ndarray:
+        w_count = self.windows.count
+        cell = (window - self.windows.first) * self.n_paths + self.path[code]
+        counts = np.bincount(cell, minlength=w_count * self.n_paths)
+        return counts.reshape(w_count, self.n_paths)
+
+    def in_range(self, window: np.ndarray) -> np.ndarray:
+        return (window >= self.windows.first) & (window <= self.windows.last)
+
+
 def window_figures(data: LearnerData, windows: Windows) -> Figures:
     rec = _prepare(data, windows.cutoff)
-    w_count, p_count = windows.count, len(rec.paths)
+    tally = _Tally(windows, rec.path, len(rec.paths))
     span_lo = np.maximum(windows.ordinals(rec.start), windows.first)
     span_hi = np.minimum(windows.ordinals(rec.exit), windows.last)
-
-    def tally(window: np.ndarray, code: np.ndarray) -> np.ndarray:
-        """Counts per (window, goal path) as a W x P array."""
-        cell = (window - windows.first) * p_count + rec.path[code]
-        return np.bincount(cell, minlength=w_count * p_count).reshape(w_count, p_count)
-
-    counts: dict[str, np.ndarray] = {}
     served_code, served_window = _expand(span_lo, span_hi)
-    counts["served"] = tally(served_window, served_code)
-    served_key = served_code * w_count + (served_window - windows.first)
-
-    miles = rec.miles
-    m_window = windows.ordinals(miles["date"])
-    m_in = (m_window >= windows.first) & (m_window <= windows.last)
-    m_code, m_window = miles["code"].to_numpy()[m_in], m_window[m_in]
-    counts["milestones"] = tally(m_window, m_code)
-    progressed = np.isin(served_key, m_code * w_count + (m_window - windows.first))
-    counts["progressed"] = tally(served_window[progressed], served_code[progressed])
-
-    exit_window = windows.ordinals(rec.exit)
-    exited = (exit_window >= windows.first) & (exit_window <= windows.last)
-    completed = exited & (rec.first_culminating <= rec.exit)
-    everyone = np.arange(len(rec.ids))
-    counts["exited"] = tally(exit_window[exited], everyone[exited])
-    counts["completed"] = tally(exit_window[completed], everyone[completed])
-
-    fm_window = windows.ordinals(rec.first_milestone)
-    reached = (fm_window >= windows.first) & (fm_window <= windows.last)
-    counts["first_milestones"] = tally(fm_window[reached], everyone[reached])
-    days = (rec.first_milestone - rec.start) / np.timedelta64(1, "D")
-    first_ms = pd.DataFrame(
-        {"window": fm_window[reached], "path": rec.path[reached], "days": days[reached]}
-    )
-
+    counts = {"served": tally(served_window, served_code)}
+    counts |= _milestone_counts(rec, tally, served_code, served_window)
+    counts |= _exit_counts(rec, tally)
+    first_counts, first_ms = _first_milestones(rec, tally)
+    counts |= first_counts
     progress = _assessed_rows(rec, windows, span_lo, span_hi)
-    learner_key = progress["code"] * w_count + (progress["window"] - windows.first)
-    assessed_keys = np.unique(learner_key)
-    gained_keys = np.unique(learner_key[progress["increments"].to_numpy() >= 1])
-    counts["assessed"] = tally(assessed_keys % w_count + windows.first, assessed_keys // w_count)
-    counts["with_gain"] = tally(gained_keys % w_count + windows.first, gained_keys // w_count)
-
+    counts |= _assessed_counts(progress, len(rec.ids), tally)
     people = _people_frame(counts, first_ms, windows, rec.paths)
     by_domain = _domain_frame(progress, windows, rec)
     return Figures(windows, rec.paths, rec.domains, people, by_domain, rec.levels_from)
+
+
+def _milestone_counts(
+    rec: _Records, tally: _Tally, served_code: np.ndarray, served_window: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Milestones completed, and learners served who completed one, per window."""
+    windows = tally.windows
+    m_window = windows.ordinals(rec.miles["date"])
+    inside = tally.in_range(m_window)
+    m_code, m_window = rec.miles["code"].to_numpy()[inside], m_window[inside]
+    served_key = served_code * windows.count + (served_window - windows.first)
+    progressed = np.isin(served_key, m_code * windows.count + (m_window - windows.first))
+    return {
+        "milestones": tally(m_window, m_code),
+        "progressed": tally(served_window[progressed], served_code[progressed]),
+    }
+
+
+def _exit_counts(rec: _Records, tally: _Tally) -> dict[str, np.ndarray]:
+    """Learners who left in each window, and those of them with a culminating task done."""
+    exit_window = tally.windows.ordinals(rec.exit)
+    exited = tally.in_range(exit_window)
+    completed = exited & (rec.first_culminating <= rec.exit)
+    everyone = np.arange(len(rec.ids))
+    return {
+        "exited": tally(exit_window[exited], everyone[exited]),
+        "completed": tally(exit_window[completed], everyone[completed]),
+    }
+
+
+def _first_milestones(rec: _Records, tally: _Tally) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
+    """Learners whose first milestone fell in each window, and their days from start."""
+    fm_window = tally.windows.ordinals(rec.first_milestone)
+    reached = tally.in_range(fm_window)
+    days = (rec.first_milestone - rec.start) / np.timedelta64(1, "D")
+    everyone = np.arange(len(rec.ids))
+    first_ms = pd.DataFrame(
+        {"window": fm_window[reached], "path": rec.path[reached], "days": days[reached]}
+    )
+    return {"first_milestones": tally(fm_window[reached], everyone[reached])}, first_ms
+
+
+def _assessed_counts(
+    progress: pd.DataFrame, n_learners: int, tally: _Tally
+) -> dict[str, np.ndarray]:
+    """Learners assessed twice in some domain, and those with an increment in any domain."""
+    windows = tally.windows
+    w_count = windows.count
+    key = (progress["code"] * w_count + (progress["window"] - windows.first)).to_numpy()
+    assessed = _distinct(key, n_learners * w_count)
+    gained = _distinct(key[progress["increments"].to_numpy() >= 1], n_learners * w_count)
+    return {
+        "assessed": tally(assessed % w_count + windows.first, assessed // w_count),
+        "with_gain": tally(gained % w_count + windows.first, gained // w_count),
+    }
+
+
+def _distinct(keys: np.ndarray, size: int) -> np.ndarray:
+    """The distinct keys (all in ``0..size-1``), sorted; a mark array beats hashing here."""
+    seen = np.zeros(size, dtype=bool)
+    seen[keys] = True
+    return np.flatnonzero(seen)
 
 
 def _assessed_rows(
@@ -458,30 +530,34 @@ def _with_total(frame: pd.DataFrame, column: str, how: str, paths: list[str]) ->
 
 
 def _domain_frame(progress: pd.DataFrame, windows: Windows, rec: _Records) -> pd.DataFrame:
-    ordinals = np.arange(windows.first, windows.last + 1)
-    index = pd.MultiIndex.from_product(
-        [ordinals, [*rec.paths, ALL], rec.domains], names=["window", "goal_path", "domain"]
-    )
-    names = np.array([*rec.paths, ALL], dtype=object)
-    domains = np.array(rec.domains, dtype=object)
+    """n, with_gain, median_gain and mean_gain per (window, goal path, domain)."""
+    names = [*rec.paths, ALL]
+    n_paths, n_domains = len(names), max(len(rec.domains), 1)
+    window = progress["window"].to_numpy() - windows.first
+    domain = progress["domain"].to_numpy()
+    # One integer key per (window, goal path, domain); every row counts for ALL as well.
+    own = (window * n_paths + progress["path"].to_numpy()) * n_domains + domain
+    every = (window * n_paths + n_paths - 1) * n_domains + domain
     rows = pd.DataFrame(
         {
-            "window": np.concatenate([progress["window"], progress["window"]]),
-            "goal_path": np.concatenate([names[progress["path"]], np.full(len(progress), ALL)]),
-            "domain": np.concatenate([domains[progress["domain"]]] * 2),
-            "gain": np.concatenate([progress["gain"]] * 2),
-            "gained": np.concatenate([progress["increments"] >= 1] * 2),
+            "key": np.concatenate([own, every]),
+            "gain": np.concatenate([progress["gain"].to_numpy()] * 2),
+            "gained": np.concatenate([progress["increments"].to_numpy() >= 1] * 2),
         }
     )
-    stats = rows.groupby(["window", "goal_path", "domain"]).agg(
+    stats = rows.groupby("key").agg(
         n=("gain", "size"),
         with_gain=("gained", "sum"),
         median_gain=("gain", "median"),
         mean_gain=("gain", "mean"),
     )
-    frame = stats.reindex(index) if len(stats) else pd.DataFrame(index=index, columns=stats.columns)
-    frame[["n", "with_gain"]] = frame[["n", "with_gain"]].fillna(0).astype(np.int64)
-    return frame
+    stats = stats.reindex(np.arange(windows.count * n_paths * n_domains))
+    stats[["n", "with_gain"]] = stats[["n", "with_gain"]].fillna(0).astype(np.int64)
+    stats.index = pd.MultiIndex.from_product(
+        [np.arange(windows.first, windows.last + 1), names, rec.domains or [""]],
+        names=["window", "goal_path", "domain"],
+    )
+    return stats
 
 
 # --- documents -------------------------------------------------------------------------------
@@ -502,16 +578,11 @@ def _share(numerator: int, denominator: int, threshold: int) -> dict[str, Any]:
     }
 
 
-def _record(frame: pd.DataFrame, key: tuple[Any, ...]) -> dict[str, Any]:
-    found: Any = frame.loc[key]
-    return dict(found)
-
-
 def _block(figures: Figures, window: int, path: str, threshold: int) -> dict[str, Any]:
-    row = _record(figures.people, (window, path))
+    row = figures.people_rows[(window, path)]
     domains = []
     for domain in figures.domains:
-        d = _record(figures.by_domain, (window, path, domain))
+        d = figures.domain_rows[(window, path, domain)]
         n = int(d["n"])
         domains.append(
             {

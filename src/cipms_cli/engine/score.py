@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from cipms_cli.engine import quality
+from cipms_cli.engine.actions import open_actions_by_indicator
 from cipms_cli.engine.composite import composite, points
 from cipms_cli.engine.forecast import fit_lines, forecast_at, recent_points
 from cipms_cli.engine.lsa import derived_results, lsa_summary
@@ -79,6 +80,7 @@ class IndicatorScore:
     points_available: float | None
     data_quality: list[dict[str, str]]
     spc: SpcOut
+    actions: list[dict[str, Any]] = field(default_factory=list)  # open ones; engine/actions.py
 
 
 @dataclass
@@ -175,6 +177,9 @@ def score_workbook(data: Any, as_of: dt.date | None, settings: Settings | None =
         _indicator(row, spc_by_indicator, flags, statements)
         for row in frame.itertuples(index=False)
     ]
+    open_actions = open_actions_by_indicator(getattr(data, "actions", None), as_of)
+    for result in results:
+        result.actions = open_actions.get(result.indicator_id, [])
     summary = _summary(results, composite(frame, earned, settings.score))
     return Scorecard(
         SCHEMA_VERSION,

@@ -28,6 +28,18 @@ DOMAIN_COLUMNS = [
     ("pct_with_gain", "With ≥1 increment"),
 ]
 PERIOD_COLUMNS = [("label", "Period"), *GROUP_COLUMNS[1:]]
+# Narrower headings for an 80-column terminal.
+SHORT_TITLES = {
+    "served": "Served",
+    "assessed": "Assessed",
+    "pct_with_gain": "Gained",
+    "learner_progress": "Progress",
+    "goal_path_completion": "Completed",
+    "median_days": "Days",
+    "n": "Twice",
+    "median_gain": "Median",
+    "mean_gain": "Mean",
+}
 
 
 # --- display views ----------------------------------------------------------------------------
@@ -54,7 +66,9 @@ def _gain(value: float | None) -> str:
     return "—" if value is None else f"{value:+.1f}"
 
 
-def group_row(label: str, block: dict[str, Any], threshold: int, suppress: bool) -> dict[str, str]:
+def group_row(
+    label: str, block: dict[str, Any], threshold: int, suppress: bool, counts: bool = True
+) -> dict[str, str]:
     """One line of figures; ``suppress`` for a breakdown (goal path), not for totals."""
     days = block["median_days_to_first_milestone"]
     if days["value"] is None:
@@ -63,7 +77,7 @@ def group_row(label: str, block: dict[str, Any], threshold: int, suppress: bool)
         days_text = _small(threshold)
     else:
         days_text = f"{days['value']:.0f}"
-    counts = not suppress
+    counts = counts and not suppress
     return {
         "label": label,
         "served": _count(block["served"], threshold, suppress),
@@ -105,12 +119,12 @@ def window_text(window: dict[str, Any] | None) -> str:
     return f"{window['period']} ({window['start']} to {window['end']}{to_date})"
 
 
-def summary_view(summary: dict[str, Any]) -> dict[str, Any]:
+def summary_view(summary: dict[str, Any], counts: bool = True) -> dict[str, Any]:
     """Display strings for the summary, with the small-number rule applied."""
     threshold = summary["small_n_threshold"]
     if summary.get("window") is None:
         return {"window": window_text(None), "groups": [], "domains": [], "threshold": threshold}
-    groups = [group_row(ALL_LABEL, summary, threshold, suppress=False)]
+    groups = [group_row(ALL_LABEL, summary, threshold, suppress=False, counts=counts)]
     groups += [
         group_row(p["goal_path"], p, threshold, suppress=True) for p in summary["by_goal_path"]
     ]
@@ -125,9 +139,11 @@ def summary_view(summary: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def periods_view(periods: list[dict[str, Any]], threshold: int) -> list[dict[str, str]]:
+def periods_view(
+    periods: list[dict[str, Any]], threshold: int, counts: bool = True
+) -> list[dict[str, str]]:
     """One line per period, for every learner (totals, so nothing is suppressed)."""
-    return [group_row(p["period"], p, threshold, suppress=False) for p in periods]
+    return [group_row(p["period"], p, threshold, suppress=False, counts=counts) for p in periods]
 
 
 # --- JSON and CSV --------------------------------------------------------------------------------

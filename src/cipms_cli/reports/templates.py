@@ -51,6 +51,33 @@ def add_filters(env: Environment) -> None:
     env.filters["num"] = _number
     env.filters["label"] = _label
     env.filters["lsa_view"] = _lsa_view
+    env.filters["qty"] = _quantity
+    env.filters["sparkline"] = _sparkline
+
+
+UNIT_SUFFIX = {"percent": "%", "days": " days"}
+
+
+def _quantity(value: object, unit: str | None = None, digits: int = 1) -> str:
+    """A figure with its unit: 89.5%, 26 days, 2,062.6."""
+    text = _number(value, digits)
+    if text == "—" or unit is None:
+        return text
+    return text + UNIT_SUFFIX.get(unit, "")
+
+
+def _sparkline(values: object) -> str:
+    """A Unicode sparkline of numbers, or of a report series (dicts with ``value``)."""
+    from cipms_cli.output.sparkline import sparkline
+
+    items = list(values) if isinstance(values, list | tuple) else []
+    numbers = [v.get("value") if isinstance(v, dict) else v for v in items]
+    return sparkline([n if isinstance(n, int | float) else None for n in numbers])
+
+
+def render_shipped(name: str, context: dict[str, Any]) -> str:
+    """Render a shipped template with the report context's keys as top-level names."""
+    return shipped_environment().get_template(name).render(**context)
 
 
 def _lsa_view(summary: dict[str, Any]) -> dict[str, Any]:

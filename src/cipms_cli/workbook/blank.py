@@ -13,7 +13,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from cipms_cli.periods import Frequency
 from cipms_cli.settings import known_keys
-from cipms_cli.workbook.contract import Direction, MeasureType, Unit
+from cipms_cli.workbook.contract import ActionStatus, Direction, MeasureType, Unit
 from cipms_cli.workbook.learner_contract import Competency, Domain, GoalPath
 from cipms_cli.workbook.sheets import SHEETS, Layout, SheetSpec
 
@@ -31,6 +31,7 @@ DROPDOWNS: dict[str, type[StrEnum]] = {
     "goal_path": GoalPath,
     "competency": Competency,
     "domain": Domain,
+    "status": ActionStatus,
 }
 YES_NO_COLUMNS = {"key", "culminating_task"}
 DATA_ROWS = 2000  # validation and formats reach this far down

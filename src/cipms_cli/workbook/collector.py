@@ -57,7 +57,9 @@ class ProblemCollector:
             col_index=table.columns.get(err.column),
             value=err.value,
         )
-        if self.items[-1].cell:
+        # A bad cell explains a later "missing value" at the same cell, but a blank
+        # required cell's own missing-value error must stay.
+        if self.items[-1].cell and err.code != "missing-value":
             self.explain(table.sheet, [self.items[-1].cell or ""])
 
     def at(

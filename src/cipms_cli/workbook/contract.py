@@ -326,3 +326,114 @@ class AgencyInfo(Row):
 class KeyValueRow(Row):
     key: RequiredText = col("Setting or field name.", "setting", "field", "name", "item")
     value: Any = col("Its value.", "setting_value", default=None)
+
+
+class ActionStatus(StrEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    BLOCKED = "blocked"
+    DROPPED = "dropped"
+
+
+CLOSED_ACTION_STATUSES = (ActionStatus.DONE, ActionStatus.DROPPED)
+ACTION_STATUS_ALIASES = {
+    "not_started": ActionStatus.NOT_STARTED,
+    "not_yet_started": ActionStatus.NOT_STARTED,
+    "planned": ActionStatus.NOT_STARTED,
+    "to_do": ActionStatus.NOT_STARTED,
+    "todo": ActionStatus.NOT_STARTED,
+    "in_progress": ActionStatus.IN_PROGRESS,
+    "started": ActionStatus.IN_PROGRESS,
+    "ongoing": ActionStatus.IN_PROGRESS,
+    "underway": ActionStatus.IN_PROGRESS,
+    "done": ActionStatus.DONE,
+    "complete": ActionStatus.DONE,
+    "completed": ActionStatus.DONE,
+    "finished": ActionStatus.DONE,
+    "blocked": ActionStatus.BLOCKED,
+    "on_hold": ActionStatus.BLOCKED,
+    "stuck": ActionStatus.BLOCKED,
+    "dropped": ActionStatus.DROPPED,
+    "cancelled": ActionStatus.DROPPED,
+    "canceled": ActionStatus.DROPPED,
+    "abandoned": ActionStatus.DROPPED,
+}
+ActionStatusField = Annotated[
+    ActionStatus | None,
+    BeforeValidator(
+        _choice(
+            ACTION_STATUS_ALIASES,
+            "invalid-status",
+            "not_started, in_progress, done, blocked, dropped",
+        )
+    ),
+]
+
+
+class ActionRow(Row):
+    """One improvement action of the action plan (the optional Actions sheet)."""
+
+    action_id: Identifier = col(
+        "Short code of the action.", "action_ref", "ref", "id", "action_no", example="A1"
+    )
+    indicator_id: Identifier = col(
+        "The indicator the action should move.", "indicator", "kpi_id", "measure_id", example="I01"
+    )
+    action: RequiredText = col(
+        "What will be done.",
+        "action_description",
+        "description",
+        "activity",
+        "what",
+        example="Offer same-week assessment slots at the two busiest sites",
+    )
+    owner: OptionalText = col(
+        "Who is accountable for the action.",
+        "lead",
+        "responsible",
+        "accountable",
+        "who",
+        default=None,
+    )
+    start: OptionalDate = col(
+        "When the action starts (a date).", "start_date", "from", default=None
+    )
+    due: OptionalDate = col(
+        "When the action should be finished (a date).",
+        "due_date",
+        "deadline",
+        "by_when",
+        "end_date",
+        default=None,
+    )
+    resources: OptionalText = col(
+        "Staff time, money or other resources the action needs.",
+        "resourcing",
+        "budget",
+        "with_what",
+        default=None,
+    )
+    expected_effect_value: OptionalNumber = col(
+        "The indicator value the action should achieve, in the indicator's unit.",
+        "expected_effect",
+        "expected_value",
+        "effect_value",
+        default=None,
+    )
+    expected_effect_date: OptionalDate = col(
+        "When the effect should show (a date).", "expected_by", "effect_date", default=None
+    )
+    status: ActionStatusField = col(
+        "not_started, in_progress, done, blocked or dropped (blank means not_started).",
+        "action_status",
+        "state",
+        default=None,
+    )
+    evidence: OptionalText = col(
+        "What shows the action was done and what it changed.",
+        "evidence_of_effect",
+        "notes",
+        "comments",
+        default=None,
+    )

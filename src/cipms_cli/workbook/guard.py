@@ -22,6 +22,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote
 
 from defusedxml import ElementTree as SafeET
@@ -78,10 +79,24 @@ def _refuse(code: str, message: str, name: str) -> UnreadableInput:
 # --- load_input -----------------------------------------------------------------------------
 
 
+def _read_bounded(handle: Any) -> bytes:
+    """At most MAX_INPUT_BYTES + 1 bytes, in chunks, so a small file never costs a
+    limit-sized buffer; bounded even when a FIFO or device reports a size of 0."""
+    chunks: list[bytes] = []
+    total = 0
+    while total <= MAX_INPUT_BYTES:
+        chunk = handle.read(min(8 * 1024 * 1024, MAX_INPUT_BYTES + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
+
+
 def load_input(source: str) -> tuple[bytes, str]:
     """Read ``source`` (a path, or ``-`` for stdin) and return ``(data, display_name)``."""
     if source == "-":
-        data = sys.stdin.buffer.read(MAX_INPUT_BYTES + 1)
+        data = _read_bounded(sys.stdin.buffer)
         return _checked_size(data, STDIN_NAME), STDIN_NAME
     return _checked_size(_read_path(source), source), source
 
@@ -99,8 +114,7 @@ def _read_path(path: str) -> bytes:
         if info.st_size > MAX_INPUT_BYTES:
             raise _too_large(info.st_size, path)
         with open(path, "rb") as handle:
-            # Bounded even when st_size lies (a FIFO or a device reports 0).
-            return handle.read(MAX_INPUT_BYTES + 1)
+            return _read_bounded(handle)
     except (FileNotFoundError, NotADirectoryError) as exc:
         raise _refuse(
             "file-not-found", "no such file; check the path and the current directory", path

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
@@ -45,13 +45,15 @@ _NAME_LIKE = re.compile(r"^[^\W\d_]{2,}(?:[ '\-][^\W\d_]+)+$")
 class LearnerData:
     """The learner sheets, typed. Dates are ``datetime64`` columns, levels floats (NaN if blank).
 
-    Every frame keeps ``row`` (the Excel row) so that problems can be located.
+    Every frame keeps ``row`` (the Excel row) so that problems can be located. The frames
+    are read-only once built: the engine keeps its preparation of them in ``memo``.
     """
 
     learners: pd.DataFrame  # learner_id, goal_path, start_date, exit_date, exit_reason
     assessments: pd.DataFrame  # learner_id, date, domain, score, level
     milestones: pd.DataFrame  # learner_id, milestone, competency, level, completed_date, ...
     scales: pd.DataFrame  # domain, level, min_score, max_score
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
 def empty_frame(spec: SheetSpec) -> pd.DataFrame:
@@ -332,6 +334,8 @@ def _check_span(
     verb: str,
     out: ProblemCollector,
 ) -> None:
+    if learners.empty:
+        return
     people = learners.set_index("learner_id")
     start = frame["learner_id"].map(people["start_date"])
     exit_ = frame["learner_id"].map(people["exit_date"])

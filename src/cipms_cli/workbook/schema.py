@@ -29,7 +29,9 @@ def workbook_json_schema() -> dict[str, Any]:
         "whitespace-insensitively; x-aliases lists other accepted header names.",
         "type": "object",
         "properties": properties,
-        "required": ["Outcomes", "Indicators", "Results"],
+        # Either the indicator set (Outcomes, Indicators, Results) or the learner sheets;
+        # cipms validate states which is missing.
+        "anyOf": [{"required": ["Outcomes", "Indicators", "Results"]}, {"required": ["Learners"]}],
         "$defs": _rename_aliases(defs.get("$defs", {})),
     }
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from cipms_cli.workbook.cells import normalise_key
 from cipms_cli.workbook.contract import (
+    ActionRow,
     AgencyInfo,
     IndicatorRow,
     KeyValueRow,
@@ -142,7 +143,24 @@ SCALES = SheetSpec(
 )
 LEARNER_SHEETS = (LEARNERS, ASSESSMENTS, MILESTONES, SCALES)
 
-SHEETS: tuple[SheetSpec, ...] = (AGENCY, SETTINGS, OUTCOMES, INDICATORS, RESULTS, *LEARNER_SHEETS)
+ACTIONS = SheetSpec(
+    "Actions",
+    ActionRow,
+    Layout.TABLE,
+    "Optional action plan: one row per improvement action, with the indicator it should "
+    "move, owner, dates, resources, expected effect and status (cipms plan writes it).",
+    ("action", "action_plan", "improvement_actions", "improvement_plan"),
+)
+
+SHEETS: tuple[SheetSpec, ...] = (
+    AGENCY,
+    SETTINGS,
+    OUTCOMES,
+    INDICATORS,
+    RESULTS,
+    *LEARNER_SHEETS,
+    ACTIONS,
+)
 INFORMATIONAL_SHEETS = {"instructions", "readme", "notes", "lists", "lookups"}
 
 

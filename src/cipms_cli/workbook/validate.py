@@ -18,6 +18,7 @@ from cipms_cli.errors import UnreadableInput
 from cipms_cli.periods import Frequency, PeriodError, conform, label_of
 from cipms_cli.problems import Problem, Severity
 from cipms_cli.settings import Settings, known_keys, settings_from
+from cipms_cli.workbook.actions_validate import reference_date, validate_actions
 from cipms_cli.workbook.cells import normalise_key
 from cipms_cli.workbook.collector import ProblemCollector
 from cipms_cli.workbook.columns import canonical_key, coerce_record, coerce_table
@@ -53,6 +54,7 @@ class WorkbookData:
     results: pd.DataFrame
     sheets: dict[str, str] = field(default_factory=dict)  # spec name -> sheet name as written
     learners: LearnerData | None = None  # the learner sheets, when the workbook has them
+    actions: pd.DataFrame | None = None  # the Actions sheet (workbook/actions_validate.py)
 
 
 @dataclass
@@ -109,7 +111,16 @@ def validate_workbook(book: RawWorkbook) -> ValidationReport:
     _cross_checks(tables, outcomes, indicators, results, out)
     learners = validate_learners(book, found, settings, out)
     _check_sources(tables.get(INDICATORS.name), indicators, learners, out)
-    data = WorkbookData(book.path, settings, agency, outcomes, indicators, results, found, learners)
+    actions = validate_actions(
+        book,
+        found,
+        indicators if INDICATORS.name in tables else None,
+        reference_date(agency, results, settings.fiscal_year_start_month),
+        out,
+    )
+    data = WorkbookData(
+        book.path, settings, agency, outcomes, indicators, results, found, learners, actions
+    )
     return ValidationReport(book.path, _in_sheet_order(out.problems(), book.sheet_names), data)
 
 

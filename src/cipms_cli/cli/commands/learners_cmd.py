@@ -139,7 +139,7 @@ def _render_text(
             _table(
                 "By period (all learners)",
                 PERIOD_COLUMNS,
-                periods_view(periods, summary["small_n_threshold"]),
+                periods_view(periods, summary["small_n_threshold"], counts=False),
             )
         )
     if rows is not None:
@@ -157,13 +157,14 @@ def render_lsa(out: Console, summary: dict[str, Any]) -> None:
 
     from cipms_cli.output.learners import DOMAIN_COLUMNS, GROUP_COLUMNS, summary_view
 
-    view = summary_view(summary)
+    view = summary_view(summary, counts=False)
     title = f"Learner Skill Attainment — {view['window']}"
     if not view["groups"]:
         out.print(escape(title))
         return
     out.print(_table(title, GROUP_COLUMNS, view["groups"]))
     if view["domains"]:
+        out.print()
         out.print(
             _table(
                 f"Skill gains (increments from {view['levels_from']})",
@@ -172,16 +173,35 @@ def render_lsa(out: Console, summary: dict[str, Any]) -> None:
             )
         )
     threshold = view["threshold"]
-    out.print(escape(f"Cells for fewer than {threshold} learners show <{threshold}."))
+    out.print(
+        escape(
+            f"Gained: at least one increment, of those assessed twice. Progress: completed a "
+            f"milestone. Completed: culminating task, of those who left. Days: median from "
+            f"start to first milestone. Cells for fewer than {threshold} learners show "
+            f"<{threshold}."
+        )
+    )
 
 
 def _table(title: str, columns: list[tuple[str, str]], rows: list[dict[str, str]]) -> Any:
+    from rich import box
     from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=escape(title), title_justify="left")
-    for i, (_, heading) in enumerate(columns):
-        table.add_column(heading, justify="left" if i == 0 else "right", overflow="fold")
+    from cipms_cli.output.learners import SHORT_TITLES
+
+    table = Table(
+        title=escape(title),
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        collapse_padding=True,
+    )
+    for i, (key, heading) in enumerate(columns):
+        shown = SHORT_TITLES.get(key, heading)
+        table.add_column(
+            shown, justify="left" if i == 0 else "right", no_wrap=i == 0, min_width=len(shown)
+        )
     for row in rows:
         table.add_row(*(escape(row[key]) for key, _ in columns))
     return table

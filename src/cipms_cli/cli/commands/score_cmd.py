@@ -174,6 +174,9 @@ def render_text(card: Scorecard, output: Path | None, inputs: list[str]) -> None
             overflow="fold",
             no_wrap=name in {"ID", "Trend", "Status", "Gap", "Latest", "Target", "Baseline"},
         )
+    with_actions = any(i.actions for i in card.indicators)
+    if with_actions:
+        table.add_column("Open actions", justify="right", no_wrap=True)
     for i in card.indicators:
         status = i.status or "neutral"
         mark = STATUS_MARK.get(status, status.replace("_", " "))
@@ -189,6 +192,7 @@ def render_text(card: Scorecard, output: Path | None, inputs: list[str]) -> None
             (i.spc.variation or "—").replace("_", " "),
             (i.spc.assurance or "—").replace("_", " "),
             spark(i),
+            *([_actions_cell(i.actions)] if with_actions else []),
         )
     if output is None:
         out = console.stdout_console()
@@ -231,6 +235,13 @@ def _footer(card: Scorecard) -> str:
             f"Stars capped: key indicator(s) {', '.join(s['key_failures'])} below minimum standard"
         )
     return "\n".join(lines)
+
+
+def _actions_cell(actions: list[dict[str, Any]]) -> str:
+    overdue = sum(1 for a in actions if a["overdue"])
+    if not actions:
+        return "—"
+    return f"{len(actions)} ({overdue} overdue)" if overdue else str(len(actions))
 
 
 def _num(value: float | None) -> str:

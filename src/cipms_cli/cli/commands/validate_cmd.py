@@ -77,7 +77,9 @@ def _summarise(reports: list[ValidationReport]) -> None:
             console.err(f"{r.path}: unreadable: {r.errors[0].message}")
         else:
             verdict = "valid" if r.valid else "INVALID"
-            console.err(f"{r.path}: {verdict} ({plural(len(r.errors), 'error')}, {plural(len(r.warnings), 'warning')})")
+            console.err(
+                f"{r.path}: {verdict} ({plural(len(r.errors), 'error')}, {plural(len(r.warnings), 'warning')})"
+            )
 
 
 def _render_text(reports: list[ValidationReport], output: Path | None, inputs: list[str]) -> None:

@@ -775,6 +775,8 @@ def readme(planted: list[Planted], learner_counts: dict[str, tuple[int, int]]) -
         f"({RETURN_QUARTERS[0]} to {RETURN_QUARTERS[-1]}); one is invalid |",
         "| `broken/` | small workbooks derived from the sample, each with one kind of "
         "problem for `cipms validate` |",
+        "| `waiting-days.csv` | a bare monthly series (period, value) for `cipms spc`: days "
+        "waited for a first assessment, with a process change in March 2024 |",
         "",
         "## literacy-agency.xlsx",
         "",
@@ -883,8 +885,19 @@ def readme(planted: list[Planted], learner_counts: dict[str, tuple[int, int]]) -
     return "\n".join(lines)
 
 
+def write_waiting_days(path: Path) -> None:
+    """A monthly series for `cipms spc`: a step down in waiting days from March 2024."""
+    rng = np.random.default_rng(7)
+    values = [*rng.normal(32, 3, 14).round(1), *rng.normal(26, 3, 10).round(1)]
+    lines = ["period,value"]
+    for i, value in enumerate(values):
+        lines.append(f"{2023 + i // 12}-{i % 12 + 1:02d},{value}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     tables = sample.sample_tables()
+    write_waiting_days(HERE / "waiting-days.csv")
     check_sample_signals(tables)
     save(sample.build_sample_workbook(), HERE / "literacy-agency.xlsx")
 

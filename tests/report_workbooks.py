@@ -55,7 +55,7 @@ def set_indicator(wb: Any, indicator_id: str, **values: Any) -> None:
     for row in range(header + 1, ws.max_row + 1):
         if ws.cell(row=row, column=columns["indicator_id"]).value == indicator_id:
             for name, value in values.items():
-                ws.cell(row=row, column=columns[name]).value = value
+                literal(ws.cell(row=row, column=columns[name]), value)
             return
     raise AssertionError(f"{indicator_id} not found")
 
@@ -86,10 +86,25 @@ def add_actions(rows: list[list[Any]]) -> Callable[[Any], None]:
     def edit(wb: Any) -> None:
         ws = wb.create_sheet("Actions")
         ws.append(ACTION_HEADER)
-        for row in rows:
-            ws.append(row)
+        for r, row in enumerate(rows, start=2):
+            for c, value in enumerate(row, start=1):
+                literal(ws.cell(row=r, column=c), value)
 
     return edit
+
+
+def literal(cell: Any, value: Any) -> None:
+    """Text as typed (a user's '=...' stays text, as Excel keeps a quote-prefixed entry)."""
+    cell.value = value
+    if isinstance(value, str):
+        cell.data_type = "s"
+
+
+def action_row(action_id: str, indicator_id: str, action: str, owner: str | None, **rest: Any):
+    """An Actions sheet row in column order; ``rest`` names the other columns."""
+    values = {"action_id": action_id, "indicator_id": indicator_id, "action": action}
+    values |= {"owner": owner, **rest}
+    return [values.get(column) for column in ACTION_HEADER]
 
 
 HOSTILE_NAME = '=HYPERLINK("http://x","y")'
@@ -101,12 +116,8 @@ def hostile(wb: Any) -> None:
     set_indicator(wb, "LBS06", name=HOSTILE_NAME, owner=HOSTILE_OWNER)
     set_indicator(wb, "LBS09", name="+1")
     set_indicator(wb, "LBS10", name="-1 | <b>bold</b>")
-    add_actions(
-        [
-            ["A1", "LBS06", "@cmd", "=1+2", dt.date(2025, 7, 1), dt.date(2025, 9, 30)]
-            + [None, None, None, "in_progress", "-2"],
-        ]
-    )(wb)
+    owner_formula = action_row("A1", "LBS06", "@cmd", "=1+2", status="in_progress", evidence="-2")
+    add_actions([owner_formula])(wb)
 
 
 # --- a stable description of an xlsx output, for golden files ------------------------------

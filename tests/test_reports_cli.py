@@ -12,6 +12,7 @@ import pytest
 from report_workbooks import (
     ACTION_HEADER,
     EXAMPLE,
+    action_row,
     add_actions,
     drop_learner_sheets,
     drop_targets,
@@ -218,18 +219,49 @@ def test_help_does_not_import_the_heavy_libraries():
 
 FILLED = [
     # overdue: due before the as-of (2025-06-30) and still in progress
-    ["A1", "LBS06", "Same-week assessment slots", "Intake Coordinator"]
-    + [dt.date(2025, 1, 6), dt.date(2025, 3, 31), "2 days a week", 15, dt.date(2025, 12, 31)]
-    + ["in_progress", None],
+    action_row(
+        "A1",
+        "LBS06",
+        "Same-week assessment slots",
+        "Intake Coordinator",
+        start=dt.date(2025, 1, 6),
+        due=dt.date(2025, 3, 31),
+        resources="2 days a week",
+        expected_effect_value=15,
+        expected_effect_date=dt.date(2025, 12, 31),
+        status="in_progress",
+    ),
     # no owner
-    ["A2", "LBS09", "Exit interviews", None, dt.date(2025, 7, 1), dt.date(2025, 12, 31)]
-    + [None, None, None, "not_started", None],
+    action_row(
+        "A2",
+        "LBS09",
+        "Exit interviews",
+        None,
+        start=dt.date(2025, 7, 1),
+        due=dt.date(2025, 12, 31),
+        status="not_started",
+    ),
     # due before start
-    ["A3", "LBS07", "Renegotiate the lease", "Finance Manager"]
-    + [dt.date(2025, 9, 1), dt.date(2025, 8, 1), None, None, None, "not_started", None],
+    action_row(
+        "A3",
+        "LBS07",
+        "Renegotiate the lease",
+        "Finance Manager",
+        start=dt.date(2025, 9, 1),
+        due=dt.date(2025, 8, 1),
+        status="not_started",
+    ),
     # done: closed, never overdue
-    ["A4", "LBS06", "Triage referrals daily", "Intake Coordinator"]
-    + [dt.date(2025, 1, 6), dt.date(2025, 2, 28), None, None, None, "done", "log"],
+    action_row(
+        "A4",
+        "LBS06",
+        "Triage referrals daily",
+        "Intake Coordinator",
+        start=dt.date(2025, 1, 6),
+        due=dt.date(2025, 2, 28),
+        status="done",
+        evidence="log",
+    ),
 ]
 
 
@@ -283,7 +315,10 @@ def test_score_and_report_show_the_open_actions(cli, tmp_path):
     markdown = cli("score", workbook, "--as-of", AS_OF, "-f", "md").stdout
     assert "| Open actions |" in markdown
     report = cli("report", workbook, "--as-of", AS_OF).stdout
-    assert "- A1: Same-week assessment slots (Intake Coordinator, due 2025-03-31, in progress, **overdue**)" in report
+    assert (
+        "- A1: Same-week assessment slots (Intake Coordinator, due 2025-03-31, in progress, **overdue**)"
+        in report
+    )
     assert "An action meant to improve this is overdue" in report
     plan = cli("plan", workbook, "--as-of", AS_OF).stdout
     assert "| A4 | Triage referrals daily |" in plan  # done actions stay in the plan's record

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from report_workbooks import EXAMPLE, check_golden, to_json, xlsx_dump
+from report_workbooks import EXAMPLE, GOLDEN, check_golden, to_json, xlsx_dump
 
 AS_OF = "2025-Q2"
 
@@ -23,7 +23,10 @@ def run_ok(cli, *args):
     ("command", "golden"),
     [
         (("plan", EXAMPLE, "--as-of", AS_OF), "plan.md"),
-        (("plan", EXAMPLE, "--as-of", AS_OF, "--model", "leap", "--priorities", "2"), "plan-leap.md"),
+        (
+            ("plan", EXAMPLE, "--as-of", AS_OF, "--model", "leap", "--priorities", "2"),
+            "plan-leap.md",
+        ),
         (
             ("plan", EXAMPLE, "--as-of", AS_OF, "--model", "future-basing", "--priorities", "1"),
             "plan-future-basing.md",
@@ -56,3 +59,19 @@ def test_the_golden_plan_names_the_expected_priorities(cli):
     # LBS06 is built to deteriorate (examples/README.md); the others depend on learner data.
     assert len(headings) == 3
     assert headings[0] == "## Priority 1: LBS06 Days from referral to assessment"
+
+
+@pytest.mark.parametrize(
+    "golden", ["plan.md", "plan-leap.md", "plan-future-basing.md", "scrutiny.md"]
+)
+def test_every_markdown_table_parses_as_a_table(golden):
+    """A GFM table needs a blank line or block start before it; check each one renders."""
+    import re
+
+    from markdown_it import MarkdownIt
+
+    text = (GOLDEN / golden).read_text(encoding="utf-8")
+    html = MarkdownIt("commonmark").enable("table").render(text)
+    delimiter_rows = [line for line in text.splitlines() if re.match(r"^\|[-:| ]+\|$", line)]
+    assert delimiter_rows
+    assert html.count("<table>") == len(delimiter_rows)

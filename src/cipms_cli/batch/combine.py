@@ -123,6 +123,7 @@ class Combiner:
     def __init__(self) -> None:
         self._agencies: dict[str, _AgencyReturns] = {}
         self._problems: list[BatchProblem] = []
+        self._shared: dict[Any, Any] = {}
 
     def add(self, ret: FileReturn) -> None:
         """Add a valid return; invalid and unreadable returns are not combined.
@@ -134,12 +135,28 @@ class Combiner:
             return
         by_agency: dict[str, list[Figure]] = {ret.agency_id: []}
         for figure in ret.figures:
+            figure = self._compact(figure)
             by_agency.setdefault(figure.agency_id, []).append(figure)
         for agency_id, figures in by_agency.items():
             own = agency_id == ret.agency_id
             if not own and ret.agency_source is AgencySource.AGENCY_SHEET:
                 self._problems.append(_other_agency_problem(ret, agency_id, len(figures)))
             self._add_to(agency_id, ret, figures, own)
+
+    def _compact(self, figure: Figure) -> Figure:
+        """The same figure, sharing its ids, cell label and period with earlier figures.
+
+        Every figure arrives from a worker with its own copies of these; sharing them
+        keeps a national batch's figures to a fraction of the memory.
+        """
+        share = self._shared.setdefault
+        return dataclasses.replace(
+            figure,
+            agency_id=share(figure.agency_id, figure.agency_id),
+            indicator_id=share(figure.indicator_id, figure.indicator_id),
+            period=share(figure.period, figure.period),
+            cell=share(figure.cell, figure.cell),
+        )
 
     def _add_to(self, agency_id: str, ret: FileReturn, figures: list[Figure], own: bool) -> None:
         acc = self._agencies.setdefault(agency_id, _AgencyReturns(agency_id))
@@ -198,22 +215,18 @@ def _header_only(ret: FileReturn, own: bool) -> FileReturn:
 
 
 def _add_definitions(acc: _AgencyReturns, ret: FileReturn, order: OrderKey) -> None:
-    frame = ret.indicators
-    assert frame is not None
-    if not acc.indicator_dtypes:
-        acc.indicator_dtypes = {str(k): v for k, v in frame.dtypes.items()}
-    for record in _records(frame):
+    sheet = ret.indicators
+    assert sheet is not None
+    acc.indicator_dtypes = acc.indicator_dtypes or sheet.dtypes
+    for record in sheet.rows:
         signature = tuple(_comparable(record.get(f)) for f in COMPARED_FIELDS)
-        seen = acc.definitions[str(record["indicator_id"])].get(signature)
+        variants = acc.definitions[str(record["indicator_id"])]
+        seen = variants.get(signature)
         if seen is None:
-            seen = acc.definitions[str(record["indicator_id"])][signature] = _Seen(order, record)
+            seen = variants[signature] = _Seen(order, record)
         elif order > seen.order:
             seen.order, seen.record = order, record
         seen.files.append(order)
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [{str(k): v for k, v in record.items()} for record in frame.to_dict("records")]
 
 
 def _comparable(value: Any) -> Any:
@@ -225,12 +238,11 @@ def _comparable(value: Any) -> Any:
 
 
 def _add_outcomes(acc: _AgencyReturns, ret: FileReturn, order: OrderKey) -> None:
-    frame = ret.outcomes
-    if frame is None:
+    sheet = ret.outcomes
+    if sheet is None:
         return
-    if not acc.outcome_dtypes:
-        acc.outcome_dtypes = {str(k): v for k, v in frame.dtypes.items()}
-    for record in _records(frame):
+    acc.outcome_dtypes = acc.outcome_dtypes or sheet.dtypes
+    for record in sheet.rows:
         key = str(record["outcome_id"])
         if key not in acc.outcomes or order > acc.outcomes[key][0]:
             acc.outcomes[key] = (order, record)

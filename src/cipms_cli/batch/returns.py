@@ -52,6 +52,20 @@ class Figure:
     cell: str  # "Results!C4", or "Results!D4/E4" when the value came from num/den
 
 
+@dataclass(frozen=True)
+class Records:
+    """A small sheet as plain records with its column types: cheaper to send between
+    processes and to keep than a DataFrame per file."""
+
+    dtypes: dict[str, Any]
+    rows: list[dict[str, Any]]
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame) -> Records:
+        rows = [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
+        return cls({str(k): v for k, v in frame.dtypes.items()}, rows)
+
+
 @dataclass
 class FileReturn:
     path: str
@@ -65,8 +79,8 @@ class FileReturn:
     warning_count: int
     problems: list[Problem]
     settings: Settings | None = None
-    indicators: pd.DataFrame | None = None
-    outcomes: pd.DataFrame | None = None
+    indicators: Records | None = None
+    outcomes: Records | None = None
     figures: list[Figure] = field(default_factory=list)
     extras: dict[str, Any] = field(default_factory=dict)  # learner sheets, when present
 
@@ -120,8 +134,8 @@ def _from_report(path: str, report: Any, cells: _CellFinder) -> FileReturn:
     )
     if ret.status is FileStatus.OK:
         ret.settings = data.settings
-        ret.indicators = data.indicators
-        ret.outcomes = data.outcomes
+        ret.indicators = Records.of(data.indicators)
+        ret.outcomes = Records.of(data.outcomes)
         ret.figures = _figures(data.results, agency_id, cells)
         ret.extras = _extra_frames(data)
     return ret

@@ -19,6 +19,7 @@ from cipms_cli.reports.xlsx_parts import (
     BOLD,
     FAIL_FILL,
     WRAP,
+    landscape,
     new_workbook,
     put,
     put_row,
@@ -75,6 +76,7 @@ def add_actions_sheet(
     _validations(ws, indicator_ids)
     _highlights(ws, as_of)
     ws.print_title_rows = "1:1"
+    landscape(ws)
     ws.auto_filter.ref = f"A1:{get_column_letter(len(ACTION_COLUMNS))}{max(len(actions) + 1, 2)}"
     return ws
 

@@ -134,7 +134,8 @@ def spc_reading(points: list[Any], shift_points: int = 7, trend_points: int = 7)
         return _common_cause_reading(last)
     facts = _signal_facts(valid, shift_points, trend_points)
     meaning = _MEANING.get(last.point_type or "", "a real change, not noise")
-    return f"{_join(facts).capitalize()}: {meaning}."
+    sentence = _join(facts)
+    return f"{sentence[:1].upper()}{sentence[1:]}: {meaning}."
 
 
 def _common_cause_reading(last: Any) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from openpyxl.formatting.rule import CellIsRule
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cipms_cli.reports.xlsx_parts import (
@@ -37,6 +38,7 @@ INDICATOR_COLUMNS = [
     "indicator",
     "measure",
     "direction",
+    "owner",
     "baseline",
     "baseline_period",
     "latest",
@@ -56,7 +58,10 @@ INDICATOR_COLUMNS = [
     "open_actions",
     "overdue_actions",
 ]
-NUMBER_COLUMNS = (6, 8, 10, 12, 14)  # baseline, latest, target, gap, forecast
+NUMBER_COLUMNS = [
+    INDICATOR_COLUMNS.index(name) + 1
+    for name in ("baseline", "latest", "target", "gap", "forecast")
+]
 CHARTS_PER_ROW = 2
 CHART_ROWS = 16
 CHART_COLUMNS = 10
@@ -142,21 +147,20 @@ def _indicators(ws: Worksheet, views: list[dict[str, Any]]) -> None:
     for row, view in enumerate(views, start=2):
         for column in NUMBER_COLUMNS:
             ws.cell(row=row, column=column).number_format = number_format(view["unit"])
-    wrap_rows(ws, 2, last, [3, 19])
+    wrap_rows(ws, 2, last, [_column("indicator"), _column("what_the_chart_says")])
     if rows:
+        variation = _letter(_column("variation"))
+        assurance = _letter(_column("assurance"))
         for fill, text in ((CONCERN_FILL, "concern"), (IMPROVEMENT_FILL, "improvement")):
             ws.conditional_formatting.add(
-                f"Q2:Q{last}",
+                f"{variation}2:{variation}{last}",
                 CellIsRule(operator="equal", formula=[f'"{text}"'], fill=fill),
             )
-        ws.conditional_formatting.add(
-            f"R2:R{last}",
-            CellIsRule(operator="equal", formula=['"consistent fail"'], fill=CONCERN_FILL),
-        )
-        ws.conditional_formatting.add(
-            f"R2:R{last}",
-            CellIsRule(operator="equal", formula=['"consistent pass"'], fill=PASS_FILL),
-        )
+        for fill, text in ((CONCERN_FILL, "consistent fail"), (PASS_FILL, "consistent pass")):
+            ws.conditional_formatting.add(
+                f"{assurance}2:{assurance}{last}",
+                CellIsRule(operator="equal", formula=[f'"{text}"'], fill=fill),
+            )
     landscape(ws)
 
 
@@ -168,6 +172,7 @@ def _indicator_row(v: dict[str, Any]) -> list[Any]:
         v["name"],
         v["measure_words"],
         v["direction_words"],
+        v["owner"],
         v["baseline"].get("value"),
         v["baseline"].get("period"),
         v["latest"].get("value"),
@@ -227,9 +232,11 @@ def _charts(ws: Worksheet, views: list[dict[str, Any]], charts: ChartData) -> No
     landscape(ws)
 
 
-def _letter(column: int) -> str:
-    from openpyxl.utils import get_column_letter
+def _column(name: str) -> int:
+    return INDICATOR_COLUMNS.index(name) + 1
 
+
+def _letter(column: int) -> str:
     return get_column_letter(column)
 
 

@@ -145,6 +145,21 @@ STATUS_MARK = {
     "no_target": "· no target",
     "no_data": "? no data",
 }
+# Short words with an arrow, so the table fits a terminal and colour is never the only signal.
+VARIATION_MARK = {
+    "common_cause": "common cause",
+    "improvement_high": "improving ↑",
+    "improvement_low": "improving ↓",
+    "concern_high": "concern ↑",
+    "concern_low": "concern ↓",
+    "neutral_high": "shift ↑",
+    "neutral_low": "shift ↓",
+}
+ASSURANCE_MARK = {
+    "consistent_pass": "will pass",
+    "consistent_fail": "will fail",
+    "inconsistent": "hit and miss",
+}
 STATUS_STYLE = {"met": "green", "on_track": "green", "at_risk": "yellow", "off_track": "red"}
 
 
@@ -155,7 +170,16 @@ def render_text(card: Scorecard, output: Path | None, inputs: list[str]) -> None
 
     from cipms_cli.output.scorecard import spark
 
-    table = Table(title=escape(_title(card)), title_justify="left", show_lines=False)
+    from rich import box
+
+    table = Table(
+        title=escape(_title(card)),
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+        show_lines=False,
+    )
     for name, justify in [
         ("ID", "left"),
         ("Indicator", "left"),
@@ -172,7 +196,9 @@ def render_text(card: Scorecard, output: Path | None, inputs: list[str]) -> None
             name,
             justify=justify,  # type: ignore[arg-type]
             overflow="fold",
-            no_wrap=name in {"ID", "Trend", "Status", "Gap", "Latest", "Target", "Baseline"},
+            no_wrap=name != "Indicator",
+            min_width=18 if name == "Indicator" else None,
+            ratio=1 if name == "Indicator" else None,
         )
     with_actions = any(i.actions for i in card.indicators)
     if with_actions:
@@ -189,8 +215,8 @@ def render_text(card: Scorecard, output: Path | None, inputs: list[str]) -> None
             _fmt(i.target),
             _num(i.gap),
             f"[{style}]{mark}[/]" if style else mark,
-            (i.spc.variation or "—").replace("_", " "),
-            (i.spc.assurance or "—").replace("_", " "),
+            VARIATION_MARK.get(i.spc.variation or "", "—"),
+            ASSURANCE_MARK.get(i.spc.assurance or "", "—"),
             spark(i),
             *([_actions_cell(i.actions)] if with_actions else []),
         )

@@ -164,13 +164,12 @@ STATUS_STYLE = {"met": "green", "on_track": "green", "at_risk": "yellow", "off_t
 
 
 def render_text(card: Scorecard, output: Path | None, inputs: list[str]) -> None:
+    from rich import box
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
     from cipms_cli.output.scorecard import spark
-
-    from rich import box
 
     table = Table(
         title=escape(_title(card)),

@@ -26,6 +26,7 @@ import pandas as pd
 from cipms_cli.periods import Frequency, Period
 from cipms_cli.settings import Settings
 from cipms_cli.workbook.cells import normalise_key
+from cipms_cli.workbook.contract import RESULT_COLUMNS
 from cipms_cli.workbook.learner_contract import Domain
 from cipms_cli.workbook.learner_validate import LearnerData, scale_levels
 
@@ -677,17 +678,6 @@ def default_frequency(indicators: pd.DataFrame) -> Frequency:
 
 
 # --- derived indicators -------------------------------------------------------------------------
-
-RESULT_COLUMNS = [
-    "indicator_id",
-    "period",
-    "value",
-    "numerator",
-    "denominator",
-    "note",
-    "agency_id",
-    "row",
-]
 
 
 def _measure_columns(figures: Figures, name: str) -> pd.DataFrame:

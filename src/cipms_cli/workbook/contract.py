@@ -315,6 +315,19 @@ class ResultRow(Row):
     agency_id: OptionalText = col("The agency, in multi-agency returns.", "agency", default=None)
 
 
+# The typed Results frame the engine reads; derived series and batch merges use it too.
+RESULT_COLUMNS = [
+    "indicator_id",
+    "period",
+    "value",
+    "numerator",
+    "denominator",
+    "note",
+    "agency_id",
+    "row",
+]
+
+
 class AgencyInfo(Row):
     agency_id: OptionalText = col("Short code of the agency.", "id", "agency", default=None)
     agency_name: OptionalText = col("The agency's name.", "name", default=None)

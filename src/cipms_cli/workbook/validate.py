@@ -22,7 +22,7 @@ from cipms_cli.workbook.actions_validate import reference_date, validate_actions
 from cipms_cli.workbook.cells import normalise_key
 from cipms_cli.workbook.collector import ProblemCollector
 from cipms_cli.workbook.columns import canonical_key, coerce_record, coerce_table
-from cipms_cli.workbook.contract import Unit
+from cipms_cli.workbook.contract import RESULT_COLUMNS, Unit
 from cipms_cli.workbook.learner_validate import LearnerData, validate_learners
 from cipms_cli.workbook.reader import RawWorkbook, open_workbook
 from cipms_cli.workbook.sheet_tables import read_table
@@ -534,16 +534,7 @@ def _results_frame(
     settings: Settings,
     out: ProblemCollector,
 ) -> pd.DataFrame:
-    columns = [
-        "indicator_id",
-        "period",
-        "value",
-        "numerator",
-        "denominator",
-        "note",
-        "agency_id",
-        "row",
-    ]
+    columns = RESULT_COLUMNS
     if RESULTS.name not in tables:
         return pd.DataFrame(columns=columns)
     if INDICATORS.name not in tables:

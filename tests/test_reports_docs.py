@@ -63,9 +63,7 @@ def test_every_challenge_code_is_documented():
     source = Path(challenges.__file__).read_text("utf-8")
     codes = set(re.findall(r'_challenge\(\s*"([a-z-]+)"', source))
     assert {"output-only", "standing", "no-action"} <= codes
-    text = (DOCS / "report-context.md").read_text("utf-8") + (DOCS / "method-reports.md").read_text(
-        "utf-8"
-    )
+    text = (DOCS / "report-context.md").read_text("utf-8") + (DOCS / "method.md").read_text("utf-8")
     assert not sorted(c for c in codes if f"`{c}`" not in text)
 
 

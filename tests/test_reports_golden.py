@@ -53,7 +53,7 @@ def test_excel_reports_match_their_golden_dumps(cli, tmp_path, update_golden, co
 
 
 def test_the_golden_plan_names_the_expected_priorities(cli):
-    """A readable anchor for the goldens: the ranking documented in docs/method-reports.md."""
+    """A readable anchor for the goldens: the ranking documented in docs/method.md."""
     text = run_ok(cli, "plan", EXAMPLE, "--as-of", AS_OF).stdout
     headings = [line for line in text.splitlines() if line.startswith("## Priority ")]
     # LBS06 is built to deteriorate (examples/README.md); the others depend on learner data.

@@ -3,7 +3,7 @@
 Reproduces the calculations of the R package NHSRplotthedots v0.2.2 with its default
 options (``R/ptd_spc_standard.R``, ``R/ptd_calculate_point_type.R``,
 ``R/ptd_calculate_assurance_type.R``, ``R/ptd_add_short_group_warnings.R``); see
-docs/method-spc.md for the method and for where this module deliberately differs.
+docs/method.md for the method and for where this module deliberately differs.
 
 All work is done on numpy arrays of the rows sorted by (key, position), so one pass
 handles thousands of indicators at once. Pure functions: no I/O, no printing.

@@ -1,4 +1,4 @@
-"""Challenge questions generated from the data, for scrutiny (docs/method-reports.md).
+"""Challenge questions generated from the data, for scrutiny (docs/method.md).
 
 Scrutiny is of little use when members look at a traffic light and say "red: do
 something". These questions challenge the indicator itself, send members to the real data,

@@ -1,4 +1,4 @@
-"""Rank the indicators most in need of improvement (docs/method-reports.md, "Priorities").
+"""Rank the indicators most in need of improvement (docs/method.md, "Priorities").
 
 need  = gap points + concern points + assurance points + forecast points
   gap points        3 x min(gap / scale, 1), 0 when the target is met;

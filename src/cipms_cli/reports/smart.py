@@ -1,4 +1,4 @@
-"""The SMART check of a priority's target (docs/method-reports.md, "SMART check").
+"""The SMART check of a priority's target (docs/method.md, "SMART check").
 
 Achievable compares the change the target needs with what the recent trend would deliver
 and with the process's own variation:

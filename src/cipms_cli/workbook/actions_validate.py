@@ -1,6 +1,6 @@
 """Validate the optional Actions sheet: the action plan a practitioner fills in.
 
-Rules (docs/workbook.md, docs/method-reports.md):
+Rules (docs/workbook.md, docs/method.md):
 
 - an ``indicator_id`` that is not on the Indicators sheet is an error;
 - a ``due`` date before the ``start`` date is an error;

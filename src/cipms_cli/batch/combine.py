@@ -20,6 +20,7 @@ import dataclasses
 import datetime as dt
 import math
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +50,7 @@ RESULT_COLUMNS = [
 FILES_NAMED = 3  # longer file lists in messages are shortened to "a, b, c and 5 more"
 
 OrderKey = tuple[dt.date, str]
+Given = tuple[OrderKey, Figure]
 
 
 @dataclass(frozen=True)
@@ -109,9 +111,8 @@ class _AgencyReturns:
         default_factory=lambda: defaultdict(dict)
     )
     outcomes: dict[str, tuple[OrderKey, dict[str, Any]]] = field(default_factory=dict)
-    figures: dict[tuple[str, Period], list[tuple[OrderKey, Figure]]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
+    # one (order, figure), or a list of them when returns repeat the figure
+    figures: dict[tuple[str, Period], Given | list[Given]] = field(default_factory=dict)
     extras: dict[str, list[tuple[OrderKey, Any]]] = field(default_factory=lambda: defaultdict(list))
     indicator_dtypes: dict[str, Any] = field(default_factory=dict)
     outcome_dtypes: dict[str, Any] = field(default_factory=dict)
@@ -158,16 +159,28 @@ class Combiner:
             cell=share(figure.cell, figure.cell),
         )
 
+    def _shared_values(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Definitions repeat across returns and agencies: share their values."""
+        share = self._shared.setdefault
+        return {k: share(v, v) if isinstance(v, str) else v for k, v in record.items()}
+
     def _add_to(self, agency_id: str, ret: FileReturn, figures: list[Figure], own: bool) -> None:
         acc = self._agencies.setdefault(agency_id, _AgencyReturns(agency_id))
         order = ret.order_key
         acc.files.append(order)
         if acc.latest is None or order > acc.latest.order_key:
             acc.latest = _header_only(ret, own)
-        _add_definitions(acc, ret, order)
+        _add_definitions(acc, ret, order, self._shared_values)
         _add_outcomes(acc, ret, order)
         for figure in figures:
-            acc.figures[(figure.indicator_id, figure.period)].append((order, figure))
+            key = (figure.indicator_id, figure.period)
+            given = acc.figures.get(key)
+            if given is None:
+                acc.figures[key] = (order, figure)  # the usual case: no list needed
+            elif isinstance(given, list):
+                given.append((order, figure))
+            else:
+                acc.figures[key] = [given, (order, figure)]
         if own:
             for name, frame in ret.extras.items():
                 acc.extras[name].append((order, frame))
@@ -214,7 +227,12 @@ def _header_only(ret: FileReturn, own: bool) -> FileReturn:
     )
 
 
-def _add_definitions(acc: _AgencyReturns, ret: FileReturn, order: OrderKey) -> None:
+def _add_definitions(
+    acc: _AgencyReturns,
+    ret: FileReturn,
+    order: OrderKey,
+    shared: Callable[[dict[str, Any]], dict[str, Any]],
+) -> None:
     sheet = ret.indicators
     assert sheet is not None
     acc.indicator_dtypes = acc.indicator_dtypes or sheet.dtypes
@@ -223,9 +241,9 @@ def _add_definitions(acc: _AgencyReturns, ret: FileReturn, order: OrderKey) -> N
         variants = acc.definitions[str(record["indicator_id"])]
         seen = variants.get(signature)
         if seen is None:
-            seen = variants[signature] = _Seen(order, record)
+            seen = variants[signature] = _Seen(order, shared(record))
         elif order > seen.order:
-            seen.order, seen.record = order, record
+            seen.order, seen.record = order, shared(record)
         seen.files.append(order)
 
 
@@ -362,13 +380,15 @@ def _choose_figures(
     acc: _AgencyReturns, definitions: dict[str, dict[str, Any]], problems: list[BatchProblem]
 ) -> list[UsedFigure]:
     used = []
-    for (indicator_id, period), given in sorted(
+    for (indicator_id, period), entries in sorted(
         acc.figures.items(), key=lambda kv: (kv[0][0], kv[0][1].frequency, kv[0][1].ordinal)
     ):
         definition = definitions.get(indicator_id)
         if definition is None or str(definition["frequency"]) != str(period.frequency):
             continue
-        given = sorted(given, key=lambda item: item[0])
+        given = (
+            sorted(entries, key=lambda item: item[0]) if isinstance(entries, list) else [entries]
+        )
         (latest_order, latest) = given[-1]
         for order, earlier in given[:-1]:
             problems.append(

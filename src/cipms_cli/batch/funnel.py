@@ -4,7 +4,7 @@ For a pooled proportion ``p`` and an agency's denominator ``n``, the normal
 approximation to the binomial gives control limits ``p ± z·sqrt(p(1−p)/n)`` with
 ``z = 1.959964`` (95%, two-sided) and ``z = 3.090232`` (99.8%). The approximation is
 poor when ``n·p`` or ``n·(1−p)`` is small; ``reliable`` says when it holds (see
-docs/method-batch.md). Everything here works on proportions (0 to 1); callers scale
+docs/method.md). Everything here works on proportions (0 to 1); callers scale
 limits by 100 for percent indicators.
 """
 

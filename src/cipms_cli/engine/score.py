@@ -28,7 +28,7 @@ from cipms_cli.settings import Settings
 SCHEMA_VERSION = 1
 
 
-@dataclass
+@dataclass(slots=True)
 class SpcPointOut:
     period: str
     value: float | None
@@ -333,13 +333,14 @@ def _spc_by_indicator(summary: pd.DataFrame, pts: pd.DataFrame) -> dict[str, Spc
     ):
         out[str(ind)] = SpcOut(mean, lpl, upl, variation, assurance, bool(trial))
     labels = [p.label for p in pts["period"]]
-    numbers = [_floats_or_none(pts[c]) for c in ("value", "mean", "lpl", "upl")]
-    kinds = pts["point_type"].tolist()
-    rules = pts["rule"].tolist()
-    for ind, label, value, mean, lpl, upl, kind, rule in zip(
-        pts["indicator_id"].tolist(), labels, *numbers, kinds, rules, strict=True
-    ):
-        out[ind].points.append(SpcPointOut(label, value, kind, rule, mean, lpl, upl))
+    value, mean, lpl, upl = (_floats_or_none(pts[c]) for c in ("value", "mean", "lpl", "upl"))
+    columns = (labels, value, pts["point_type"].tolist(), pts["rule"].tolist(), mean, lpl, upl)
+    # Points arrive grouped by indicator (the series is sorted), so each indicator's
+    # points are one slice of every column.
+    ids = pts["indicator_id"].tolist()
+    starts = [i for i in range(len(ids)) if i == 0 or ids[i] != ids[i - 1]]
+    for a, b in zip(starts, [*starts[1:], len(ids)], strict=True):
+        out[ids[a]].points = list(map(SpcPointOut, *(c[a:b] for c in columns)))
     return out
 
 

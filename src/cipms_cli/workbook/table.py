@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from cipms_cli.workbook.cells import is_blank, normalise_key
@@ -66,12 +67,12 @@ def extract_table(sheet: str, rows: list[list[Any]], spec: SheetSpec) -> Table |
 def _cut_records(table: Table, rows: list[list[Any]], first: int) -> None:
     """Column lists of the table's records, blank rows skipped (column-wise for speed)."""
     body = rows[first:]
-    picked = {
-        name: [row[j] if j < len(row) else "" for row in body] for name, j in table.columns.items()
-    }
+    picked = {name: _column(body, j) for name, j in table.columns.items()}
     keep = [False] * len(body)
     for cells in picked.values():
-        keep = [k or (c != "" and not is_blank(c)) for k, c in zip(keep, cells, strict=True)]
+        keep = [k or _filled(c) for k, c in zip(keep, cells, strict=True)]
+        if all(keep):
+            break
     if all(keep):
         table.row_numbers = list(range(first + 1, first + len(body) + 1))
         table.values = picked
@@ -80,6 +81,17 @@ def _cut_records(table: Table, rows: list[list[Any]], first: int) -> None:
     table.values = {
         name: [c for c, k in zip(cells, keep, strict=True) if k] for name, cells in picked.items()
     }
+
+
+def _column(body: list[list[Any]], j: int) -> list[Any]:
+    # calamine's rows are rectangular, so the short-row guard is rarely needed.
+    if all(len(row) > j for row in body):
+        return list(map(itemgetter(j), body))
+    return [row[j] if j < len(row) else "" for row in body]
+
+
+def _filled(cell: Any) -> bool:
+    return cell != "" and not is_blank(cell)
 
 
 def read_key_values(rows: list[list[Any]]) -> list[tuple[int, str, Any]]:

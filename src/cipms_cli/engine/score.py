@@ -22,6 +22,7 @@ from cipms_cli.engine.lsa import derived_results, lsa_summary
 from cipms_cli.engine.series import build_series
 from cipms_cli.engine.spc import SpcSettings, spc_frame
 from cipms_cli.engine.targets import baselines, compare_with_target
+from cipms_cli.gcpause import paused_gc
 from cipms_cli.periods import Period
 from cipms_cli.settings import Settings
 
@@ -141,6 +142,14 @@ def _spc_input(series: pd.DataFrame, frame: pd.DataFrame, segment: pd.Series) ->
 
 def score_workbook(data: Any, as_of: dt.date | None, settings: Settings | None = None) -> Scorecard:
     """``data`` is a validated ``WorkbookData``; ``as_of`` limits the periods used."""
+    with paused_gc():
+        return _score_workbook(data, as_of, settings)
+
+
+def _score_workbook(
+    data: Any, as_of: dt.date | None, settings: Settings | None = None
+) -> Scorecard:
+    """The body of ``score_workbook``."""
     settings = settings or data.settings
     indicators = data.indicators.copy()
     learners = getattr(data, "learners", None)

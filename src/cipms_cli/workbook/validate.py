@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from cipms_cli.engine.lsa import KIND_WORDS, MEASURES, UNITS_FOR_KIND, canonical_source
 from cipms_cli.errors import UnreadableInput
+from cipms_cli.gcpause import paused_gc
 from cipms_cli.periods import Frequency, PeriodError, conform, label_of
 from cipms_cli.problems import Problem, Severity
 from cipms_cli.settings import Settings, known_keys, settings_from
@@ -80,8 +81,9 @@ class ValidationReport:
 def validate_source(source: str) -> ValidationReport:
     """Open and validate ``source``; an unreadable file becomes a report, not an exception."""
     try:
-        book = open_workbook(source)
-        return validate_workbook(book)
+        with paused_gc():
+            book = open_workbook(source)
+            return validate_workbook(book)
     except UnreadableInput as exc:
         problem = Problem(exc.code, Severity.ERROR, exc.message, exc.path or source)
         return ValidationReport(exc.path or source, [problem], None, readable=False)

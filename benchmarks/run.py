@@ -48,7 +48,7 @@ print(json.dumps({"seconds": end - start, "work": end - imported, "peak_mb": res
 """
 
 
-def measure(path: Path, job: str, repeat: int = 3) -> dict[str, float]:
+def measure(path: Path, job: str, repeat: int = 5) -> dict[str, float]:
     runs = []
     for _ in range(repeat):
         out = subprocess.run(

@@ -1,0 +1,284 @@
+"""`cipms score` end to end: the JSON contract, flags, as-of, exit codes and invariants."""
+
+import io
+import json
+import random
+
+import openpyxl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import hostile
+from cipms_cli.engine.score import score_workbook
+from cipms_cli.output.scorecard import CSV_COLUMNS, scorecard_document
+from cipms_cli.periods import parse_as_of
+from cipms_cli.workbook.validate import validate_source
+
+HEADER = ["indicator_id", "name", "outcome_id", "direction", "unit", "frequency"]
+TARGETS = ["target_value", "target_period", "weight", "key", "minimum_standard"]
+
+
+def workbook(results, indicators=None, agency=None) -> bytes:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Outcomes"
+    ws.append(["outcome_id", "statement"])
+    ws.append(["O1", "Adults read and count well enough to reach their goals"])
+    ws = wb.create_sheet("Indicators")
+    ws.append(HEADER + TARGETS)
+    for row in indicators or [
+        [
+            "UP",
+            "Learners served",
+            "O1",
+            "increase",
+            "count",
+            "quarterly",
+            60,
+            "2026-Q4",
+            1,
+            None,
+            None,
+        ],
+        [
+            "DOWN",
+            "Days waiting",
+            "O1",
+            "decrease",
+            "days",
+            "quarterly",
+            10,
+            "2026-Q4",
+            1,
+            None,
+            None,
+        ],
+    ]:
+        ws.append(row)
+    ws = wb.create_sheet("Results")
+    ws.append(["indicator_id", "period", "value", "numerator", "denominator"])
+    for row in results:
+        ws.append(list(row))
+    if agency:
+        ws = wb.create_sheet("Agency")
+        for key, value in agency.items():
+            ws.append([key, value])
+    return hostile.save(wb)
+
+
+def quarters(start_year, n):
+    return [f"{start_year + i // 4}-Q{i % 4 + 1}" for i in range(n)]
+
+
+BASE_RESULTS = [("UP", q, 40 + i) for i, q in enumerate(quarters(2022, 12))] + [
+    ("DOWN", q, 30 - i) for i, q in enumerate(quarters(2022, 12))
+]
+
+
+def scored(tmp_path, data: bytes, *args, cli):
+    path = tmp_path / "w.xlsx"
+    path.write_bytes(data)
+    result = cli("score", path, "--format", "json", *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_json_carries_the_documented_fields(cli, tmp_path):
+    doc = scored(tmp_path, workbook(BASE_RESULTS), cli=cli)
+    assert doc["schema_version"] == 1
+    up = next(i for i in doc["indicators"] if i["indicator_id"] == "UP")
+    for key in ("indicator_id", "name", "outcome_id", "direction", "gap", "progress", "status"):
+        assert key in up
+    assert up["baseline"] == {"period": "2022-Q1", "value": 40.0, "source": "first_result"}
+    assert up["latest"] == {"period": "2024-Q4", "value": 51.0}
+    assert up["target"] == {"period": "2026-Q4", "value": 60.0}
+    # 51 -> 60 still to go; progress (51 - 40) / (60 - 40)
+    assert up["gap"] == pytest.approx(9.0)
+    assert up["progress"] == pytest.approx(0.55)
+    # a perfect straight line rising one a quarter reaches 51 + 8 = 59 by 2026-Q4
+    assert up["forecast"]["period"] == "2026-Q4"
+    assert up["forecast"]["value"] == pytest.approx(59.0)
+    assert up["forecast"]["will_meet_target"] is False
+    assert set(up["spc"]) >= {
+        "mean",
+        "lpl",
+        "upl",
+        "variation",
+        "assurance",
+        "trial_limits",
+        "points",
+    }
+    point = up["spc"]["points"][-1]
+    assert set(point) == {"period", "value", "point_type", "rule", "mean", "lpl", "upl"}
+    # 40..51 rising by one: mean 45.5, every moving range 1, limits 45.5 ± 2.66;
+    # the last point (51) lies above the upper limit, which outranks the trend rule
+    assert up["spc"]["mean"] == pytest.approx(45.5)
+    assert up["spc"]["upl"] == pytest.approx(48.16)
+    assert up["spc"]["variation"] == "improvement_high"
+    assert point["rule"] == "outside_limits"
+    # points 5..7 (45, 46, 47) are inside the limits but part of the rising run
+    assert up["spc"]["points"][6]["rule"] == "trend"
+    assert up["spc"]["trial_limits"] is True
+    down = next(i for i in doc["indicators"] if i["indicator_id"] == "DOWN")
+    assert down["gap"] == pytest.approx(9.0)  # 19 days now, 10 wanted
+    assert down["spc"]["variation"] == "improvement_low"
+    assert set(doc["summary"]) >= {"score", "stars", "counts"}
+
+
+def test_as_of_limits_the_periods_used(cli, tmp_path):
+    doc = scored(tmp_path, workbook(BASE_RESULTS), "--as-of", "2023-Q2", cli=cli)
+    up = next(i for i in doc["indicators"] if i["indicator_id"] == "UP")
+    assert up["latest"] == {"period": "2023-Q2", "value": 45.0}  # the sixth quarter
+    assert doc["as_of"] == "2023-06-30"
+
+
+def test_data_quality_flags(cli, tmp_path):
+    results = [r for r in BASE_RESULTS if r[1] != "2023-Q3"]
+    results += [("RATE", q, None, 4, 9) for q in quarters(2022, 10)]
+    indicators = [
+        [
+            "UP",
+            "Learners served",
+            "O1",
+            "increase",
+            "count",
+            "quarterly",
+            60,
+            "2026-Q4",
+            1,
+            None,
+            None,
+        ],
+        [
+            "DOWN",
+            "Days waiting",
+            "O1",
+            "decrease",
+            "days",
+            "quarterly",
+            10,
+            "2026-Q4",
+            1,
+            None,
+            None,
+        ],
+        [
+            "RATE",
+            "Completion",
+            "O1",
+            "increase",
+            "percent",
+            "quarterly",
+            60,
+            "2026-Q4",
+            1,
+            None,
+            None,
+        ],
+    ]
+    doc = scored(tmp_path, workbook(results, indicators), cli=cli)
+    flags = {i["indicator_id"]: {f["code"] for f in i["data_quality"]} for i in doc["indicators"]}
+    assert "missing-periods" in flags["UP"]
+    assert {"stale-data", "small-denominator"} <= flags["RATE"]
+    rate = next(i for i in doc["indicators"] if i["indicator_id"] == "RATE")
+    assert rate["latest"]["value"] == pytest.approx(400 / 9)
+
+
+def test_key_indicator_below_its_minimum_caps_the_stars(cli, tmp_path):
+    indicators = [
+        [
+            "UP",
+            "Learners served",
+            "O1",
+            "increase",
+            "count",
+            "quarterly",
+            50,
+            "2026-Q4",
+            1,
+            "yes",
+            55,
+        ],
+        [
+            "DOWN",
+            "Days waiting",
+            "O1",
+            "decrease",
+            "days",
+            "quarterly",
+            20,
+            "2026-Q4",
+            1,
+            None,
+            None,
+        ],
+    ]
+    doc = scored(tmp_path, workbook(BASE_RESULTS, indicators), cli=cli)
+    # both targets met: 10 points; UP (51) is below its minimum standard of 55
+    assert doc["summary"]["score"] == pytest.approx(10.0)
+    assert doc["summary"]["stars_before_cap"] == 3
+    assert doc["summary"]["stars"] == 1
+    assert doc["summary"]["key_failures"] == ["UP"]
+
+
+def test_exit_codes(cli, tmp_path, examples):
+    bad = cli("score", examples / "broken" / "bad-values.xlsx")
+    assert bad.exit_code == 1
+    assert "percent-out-of-range" in bad.stderr
+    assert cli("score", examples / "broken" / "not-a-workbook.xlsx").exit_code == 3
+    assert cli("score", examples / "literacy-agency.xlsx", "--as-of", "someday").exit_code == 2
+    assert (
+        cli(
+            "score", examples / "literacy-agency.xlsx", "-o", tmp_path / "x.txt", "-f", "csv"
+        ).exit_code
+        == 0
+    )
+
+
+def test_csv_has_one_row_per_indicator(cli, examples):
+    result = cli("score", examples / "literacy-agency.xlsx", "--format", "csv")
+    lines = result.stdout.splitlines()
+    assert lines[0].split(",") == CSV_COLUMNS
+    assert len(lines) == 1 + 13
+
+
+def test_config_file_overrides_the_settings_sheet(cli, tmp_path, examples):
+    config = tmp_path / "cipms.toml"
+    config.write_text("[score]\nstar_thresholds = [9.5, 9.8, 9.9]\n", encoding="utf-8")
+    result = cli("score", examples / "literacy-agency.xlsx", "-f", "json", "--config", config)
+    assert json.loads(result.stdout)["summary"]["stars"] == 0
+    config.write_text("[score]\nno_such_thing = 1\n", encoding="utf-8")
+    assert cli("score", examples / "literacy-agency.xlsx", "--config", config).exit_code == 2
+
+
+def _shuffled_workbook(seed: int) -> bytes:
+    rows = list(BASE_RESULTS)
+    random.Random(seed).shuffle(rows)
+    return workbook(rows)
+
+
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.integers(0, 10_000))
+def test_row_order_does_not_change_the_scorecard(tmp_path_factory, seed):
+    folder = tmp_path_factory.mktemp("order")
+    documents = []
+    for data in (workbook(BASE_RESULTS), _shuffled_workbook(seed)):
+        path = folder / f"w{len(documents)}.xlsx"
+        path.write_bytes(data)
+        report = validate_source(str(path))
+        card = score_workbook(report.data, parse_as_of("2024-Q4"))
+        doc = scorecard_document(card)
+        doc.pop("path")
+        documents.append(json.dumps(doc, sort_keys=True, default=str))
+    assert documents[0] == documents[1]
+
+
+def test_text_output_shows_words_not_only_colour(cli, examples):
+    result = cli("score", examples / "literacy-agency.xlsx")
+    assert result.exit_code == 0
+    for words in ("off track", "met", "concern", "will fail", "Score", "Stars"):
+        assert words in result.stdout
+    assert io.StringIO(result.stdout).read().count("\x1b[") == 0  # no colour codes off a terminal

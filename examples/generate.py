@@ -777,6 +777,8 @@ def readme(planted: list[Planted], learner_counts: dict[str, tuple[int, int]]) -
         "problem for `cipms validate` |",
         "| `waiting-days.csv` | a bare monthly series (period, value) for `cipms spc`: days "
         "waited for a first assessment, with a process change in March 2024 |",
+        "| `board-summary.md.j2` | a custom report template for `cipms report --template` "
+        "(hand-written, not generated; its context is in docs/report-context.md) |",
         "",
         "## literacy-agency.xlsx",
         "",

@@ -39,9 +39,9 @@ elif job == "validate":
 else:
     from cipms_cli.workbook.validate import validate_source
     from cipms_cli.engine.score import score_workbook
-    from cipms_cli.engine.series import default_as_of
+    from cipms_cli.workbook.as_of import default_as_of
     report = validate_source(path)
-    card = score_workbook(report.data, default_as_of(report.data.results, None))
+    card = score_workbook(report.data, default_as_of({}, report.data.results, 4))
     assert len(card.indicators) > 0
 end = time.perf_counter()
 print(json.dumps({"seconds": end - start, "work": end - imported, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))

@@ -136,19 +136,10 @@ def _benchmark(result: BatchResult) -> None:
 def agency_as_of(agency: CombinedAgency, as_of: str | None) -> dt.date | None:
     """``--as-of`` if given; else the latest return's reporting period; else its latest figure
     (the same rule as ``cipms score``)."""
-    from cipms_cli.engine.series import default_as_of
-    from cipms_cli.periods import PeriodError, parse_as_of
+    from cipms_cli.workbook.as_of import resolve_as_of
 
-    fiscal = agency.data.settings.fiscal_year_start_month
-    if as_of is not None:
-        return parse_as_of(as_of, fiscal)
-    reporting = agency.data.agency.get("reporting_period")
-    if reporting is not None:
-        try:
-            return parse_as_of(reporting, fiscal)
-        except PeriodError:
-            pass
-    return default_as_of(agency.data.results, None)
+    data = agency.data
+    return resolve_as_of(as_of, data.agency, data.results, data.settings.fiscal_year_start_month)
 
 
 def _scoring_failed(agency: CombinedAgency, failure: str | None) -> BatchProblem:

@@ -6,8 +6,6 @@ import datetime as dt
 
 import pandas as pd
 
-from cipms_cli.periods import Period
-
 SERIES_COLUMNS = ["indicator_id", "period", "ordinal", "end", "value", "numerator", "denominator"]
 
 
@@ -27,12 +25,3 @@ def build_series(results: pd.DataFrame, as_of: dt.date | None = None) -> pd.Data
     frame = frame.astype({"value": float, "numerator": float, "denominator": float})
     frame = frame.sort_values(["indicator_id", "ordinal"], kind="stable")
     return frame[SERIES_COLUMNS].reset_index(drop=True)
-
-
-def default_as_of(results: pd.DataFrame, reporting_period: Period | None) -> dt.date | None:
-    """The Agency sheet's reporting period, else the end of the latest period reported."""
-    if reporting_period is not None:
-        return reporting_period.end
-    if results.empty:
-        return None
-    return max(p.end for p in set(results["period"]))

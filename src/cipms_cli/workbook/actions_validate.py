@@ -20,7 +20,6 @@ from typing import Any
 
 import pandas as pd
 
-from cipms_cli.periods import PeriodError, parse_as_of
 from cipms_cli.problems import Severity
 from cipms_cli.workbook.collector import ProblemCollector
 from cipms_cli.workbook.columns import coerce_table
@@ -35,21 +34,6 @@ ACTION_COLUMNS = [*ActionRow.model_fields, "row"]
 
 def empty_actions() -> pd.DataFrame:
     return pd.DataFrame(columns=ACTION_COLUMNS)
-
-
-def reference_date(
-    agency: dict[str, Any], results: pd.DataFrame, fiscal_start: int
-) -> dt.date | None:
-    """The date overdue actions are judged at, when no --as-of is given."""
-    reporting = agency.get("reporting_period")
-    if reporting is not None:
-        try:
-            return parse_as_of(reporting, fiscal_start)
-        except PeriodError:
-            pass
-    if results.empty:
-        return None
-    return max(p.end for p in set(results["period"]))
 
 
 def validate_actions(

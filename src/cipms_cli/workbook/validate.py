@@ -19,7 +19,8 @@ from cipms_cli.gcpause import paused_gc
 from cipms_cli.periods import Frequency, PeriodError, conform, label_of
 from cipms_cli.problems import Problem, Severity
 from cipms_cli.settings import Settings, known_keys, settings_from
-from cipms_cli.workbook.actions_validate import reference_date, validate_actions
+from cipms_cli.workbook.actions_validate import validate_actions
+from cipms_cli.workbook.as_of import default_as_of
 from cipms_cli.workbook.cells import normalise_key
 from cipms_cli.workbook.collector import ProblemCollector
 from cipms_cli.workbook.columns import canonical_key, coerce_record, coerce_table
@@ -28,6 +29,7 @@ from cipms_cli.workbook.learner_validate import LearnerData, validate_learners
 from cipms_cli.workbook.reader import RawWorkbook, open_workbook
 from cipms_cli.workbook.sheet_tables import read_table
 from cipms_cli.workbook.sheets import (
+    ACTIONS,
     AGENCY,
     ASSESSMENTS,
     INDICATORS,
@@ -117,7 +119,9 @@ def validate_workbook(book: RawWorkbook) -> ValidationReport:
         book,
         found,
         indicators if INDICATORS.name in tables else None,
-        reference_date(agency, results, settings.fiscal_year_start_month),
+        default_as_of(agency, results, settings.fiscal_year_start_month)
+        if ACTIONS.name in found
+        else None,
         out,
     )
     data = WorkbookData(

@@ -118,23 +118,15 @@ def merged_settings(settings: Any, config: Path | None) -> Any:
 
 
 def resolve_as_of(as_of: str | None, data: Any, fiscal_start: int) -> Any:
-    from cipms_cli.engine.series import default_as_of
+    """The as-of date for the command; a bad --as-of is a usage error."""
     from cipms_cli.errors import UsageError
-    from cipms_cli.periods import PeriodError, parse_as_of
+    from cipms_cli.periods import PeriodError
+    from cipms_cli.workbook.as_of import resolve_as_of as resolve
 
-    if as_of is not None:
-        try:
-            return parse_as_of(as_of, fiscal_start)
-        except PeriodError as exc:
-            raise UsageError(f"--as-of: {exc}") from None
-    reporting = data.agency.get("reporting_period")
-    end = None
-    if reporting is not None:
-        try:
-            end = parse_as_of(reporting, fiscal_start)
-        except PeriodError:
-            end = None
-    return end or default_as_of(data.results, None)
+    try:
+        return resolve(as_of, data.agency, data.results, fiscal_start)
+    except PeriodError as exc:
+        raise UsageError(f"--as-of: {exc}") from None
 
 
 STATUS_MARK = {

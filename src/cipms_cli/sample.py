@@ -26,6 +26,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 
+from cipms_cli.workbook import contract
+
 SEED = 20250630
 FIXED_TIMESTAMP = dt.datetime(2026, 1, 1)
 DATE_FORMAT = "yyyy-mm-dd"
@@ -332,15 +334,8 @@ INDICATORS: list[dict[str, Any]] = [
     },
 ]
 
-RESULT_COLUMNS = (
-    "indicator_id",
-    "period",
-    "value",
-    "numerator",
-    "denominator",
-    "note",
-    "agency_id",
-)
+# The Results sheet's header: the typed columns less the Excel row number cipms adds.
+RESULT_COLUMNS = tuple(c for c in contract.RESULT_COLUMNS if c != "row")
 
 FIRST_QUARTER = (2022, 1)
 LAST_QUARTER = (2025, 2)

@@ -35,18 +35,9 @@ from cipms_cli.batch.returns import (
 )
 from cipms_cli.periods import Period
 from cipms_cli.problems import Severity
+from cipms_cli.workbook.contract import RESULT_COLUMNS
 
 COMPARED_FIELDS = ("direction", "unit", "frequency", "target_value", "target_period")
-RESULT_COLUMNS = [
-    "indicator_id",
-    "period",
-    "value",
-    "numerator",
-    "denominator",
-    "note",
-    "agency_id",
-    "row",
-]
 FILES_NAMED = 3  # longer file lists in messages are shortened to "a, b, c and 5 more"
 
 OrderKey = tuple[dt.date, str]

@@ -19,6 +19,17 @@ HEADER = ["indicator_id", "name", "outcome_id", "direction", "unit", "frequency"
 TARGETS = ["target_value", "target_period", "weight", "key", "minimum_standard"]
 
 
+def indicator(ind, name, direction, unit, target, key=None, minimum=None):
+    """An Indicators row: outcome O1, quarterly, due 2026-Q4, weight 1."""
+    return [ind, name, "O1", direction, unit, "quarterly", target, "2026-Q4", 1, key, minimum]
+
+
+DEFAULT_INDICATORS = [
+    indicator("UP", "Learners served", "increase", "count", 60),
+    indicator("DOWN", "Days waiting", "decrease", "days", 10),
+]
+
+
 def workbook(results, indicators=None, agency=None) -> bytes:
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -27,34 +38,7 @@ def workbook(results, indicators=None, agency=None) -> bytes:
     ws.append(["O1", "Adults read and count well enough to reach their goals"])
     ws = wb.create_sheet("Indicators")
     ws.append(HEADER + TARGETS)
-    for row in indicators or [
-        [
-            "UP",
-            "Learners served",
-            "O1",
-            "increase",
-            "count",
-            "quarterly",
-            60,
-            "2026-Q4",
-            1,
-            None,
-            None,
-        ],
-        [
-            "DOWN",
-            "Days waiting",
-            "O1",
-            "decrease",
-            "days",
-            "quarterly",
-            10,
-            "2026-Q4",
-            1,
-            None,
-            None,
-        ],
-    ]:
+    for row in indicators or DEFAULT_INDICATORS:
         ws.append(row)
     ws = wb.create_sheet("Results")
     ws.append(["indicator_id", "period", "value", "numerator", "denominator"])
@@ -137,45 +121,8 @@ def test_data_quality_flags(cli, tmp_path):
     results = [r for r in BASE_RESULTS if r[1] != "2023-Q3"]
     results += [("RATE", q, None, 4, 9) for q in quarters(2022, 10)]
     indicators = [
-        [
-            "UP",
-            "Learners served",
-            "O1",
-            "increase",
-            "count",
-            "quarterly",
-            60,
-            "2026-Q4",
-            1,
-            None,
-            None,
-        ],
-        [
-            "DOWN",
-            "Days waiting",
-            "O1",
-            "decrease",
-            "days",
-            "quarterly",
-            10,
-            "2026-Q4",
-            1,
-            None,
-            None,
-        ],
-        [
-            "RATE",
-            "Completion",
-            "O1",
-            "increase",
-            "percent",
-            "quarterly",
-            60,
-            "2026-Q4",
-            1,
-            None,
-            None,
-        ],
+        *DEFAULT_INDICATORS,
+        indicator("RATE", "Completion", "increase", "percent", 60),
     ]
     doc = scored(tmp_path, workbook(results, indicators), cli=cli)
     flags = {i["indicator_id"]: {f["code"] for f in i["data_quality"]} for i in doc["indicators"]}
@@ -187,32 +134,8 @@ def test_data_quality_flags(cli, tmp_path):
 
 def test_key_indicator_below_its_minimum_caps_the_stars(cli, tmp_path):
     indicators = [
-        [
-            "UP",
-            "Learners served",
-            "O1",
-            "increase",
-            "count",
-            "quarterly",
-            50,
-            "2026-Q4",
-            1,
-            "yes",
-            55,
-        ],
-        [
-            "DOWN",
-            "Days waiting",
-            "O1",
-            "decrease",
-            "days",
-            "quarterly",
-            20,
-            "2026-Q4",
-            1,
-            None,
-            None,
-        ],
+        indicator("UP", "Learners served", "increase", "count", 50, key="yes", minimum=55),
+        indicator("DOWN", "Days waiting", "decrease", "days", 20),
     ]
     doc = scored(tmp_path, workbook(BASE_RESULTS, indicators), cli=cli)
     # both targets met: 10 points; UP (51) is below its minimum standard of 55

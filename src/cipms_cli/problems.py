@@ -22,6 +22,20 @@ def column_letter(index: int) -> str:
     return letters
 
 
+def column_index(letters: str) -> int:
+    """Excel column letters to a 0-based index (A -> 0, AB -> 27)."""
+    index = 0
+    for letter in letters.upper():
+        index = index * 26 + ord(letter) - ord("A") + 1
+    return index - 1
+
+
+def split_cell(ref: str) -> tuple[int, int]:
+    """A cell reference such as "C7" as (0-based column, 1-based row)."""
+    letters = ref.rstrip("0123456789")
+    return column_index(letters), int(ref[len(letters) :])
+
+
 @dataclass(frozen=True)
 class Problem:
     code: str

@@ -186,8 +186,12 @@ def _add_funnel(out: pd.DataFrame) -> None:
     ]
     reliable = funnel.reliable(p.to_numpy(), n.to_numpy())
     out["funnel_reliable"] = _only_where(eligible, [bool(r) for r in reliable])
-    squared = (out["z_score"] ** 2).where(eligible)
-    out["dispersion_ratio"] = squared.groupby(keys).transform("mean")
+    out["dispersion_ratio"] = (
+        out["z_score"]
+        .where(eligible)
+        .groupby(keys)
+        .transform(lambda z: funnel.dispersion_ratio(z.to_numpy()))
+    )
 
 
 def _only_where(mask: pd.Series, values: Any) -> pd.Series:

@@ -20,7 +20,9 @@ from cipms_cli.errors import UnreadableInput
 from cipms_cli.periods import Period, PeriodError, parse_as_of
 from cipms_cli.problems import Problem, Severity, column_letter
 from cipms_cli.settings import Settings
+from cipms_cli.values import optional_float
 from cipms_cli.workbook.cells import is_blank
+from cipms_cli.workbook.contract import RESULT_COLUMNS
 
 MAX_PROBLEMS_KEPT = 50  # of each severity; the counts are always complete
 _BASE_FIELDS = {"path", "settings", "agency", "outcomes", "indicators", "results", "sheets"}
@@ -184,15 +186,10 @@ def _period_labels(results: pd.DataFrame) -> tuple[str, ...]:
     return tuple(p.label for p in sorted(periods, key=lambda p: (p.frequency, p.ordinal)))
 
 
-def _optional(value: Any) -> float | None:
-    return None if value is None or value != value else float(value)
-
-
 def _figures(results: pd.DataFrame, agency_id: str, cells: _CellFinder) -> list[Figure]:
     figures = []
-    columns = ["indicator_id", "period", "value", "numerator", "denominator", "note", "agency_id"]
     for ind, period, value, num, den, note, row_agency, row in zip(
-        *(results[c] for c in columns), results["row"], strict=True
+        *(results[c] for c in RESULT_COLUMNS), strict=True
     ):
         named = (
             str(row_agency).strip() if row_agency is not None and row_agency == row_agency else ""
@@ -203,8 +200,8 @@ def _figures(results: pd.DataFrame, agency_id: str, cells: _CellFinder) -> list[
                 indicator_id=str(ind),
                 period=period,
                 value=float(value),
-                numerator=_optional(num),
-                denominator=_optional(den),
+                numerator=optional_float(num),
+                denominator=optional_float(den),
                 note=None if note is None or note != note else str(note),
                 cell=cells(int(row)),
             )

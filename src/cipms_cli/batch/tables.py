@@ -16,6 +16,7 @@ from cipms_cli.batch.combine import CombinedAgency
 from cipms_cli.batch.returns import FileReturn, FileStatus
 from cipms_cli.batch.run import BatchResult
 from cipms_cli.batch.scored import LSA_PREFIX
+from cipms_cli.output.scorecard import CSV_COLUMNS as SCORECARD_COLUMNS
 
 SCHEMA_VERSION = 1
 Row = dict[str, Any]
@@ -55,43 +56,16 @@ RESULTS_COLUMNS = [
     "source_cell",
 ]
 AGENCY_COLUMNS = ["agency_id", "agency_name", "region", "stream"]
+# The per-indicator columns are `cipms score --format csv`'s, with the agency around them.
+_SPLIT = SCORECARD_COLUMNS.index("baseline_period")
 SCORES_COLUMNS = [
     *AGENCY_COLUMNS,
     "as_of",
-    "indicator_id",
-    "name",
-    "outcome_id",
-    "measure_type",
-    "direction",
-    "unit",
-    "frequency",
+    *SCORECARD_COLUMNS[:_SPLIT],
     "key",
     "weight",
     "n_periods",
-    "baseline_period",
-    "baseline_value",
-    "latest_period",
-    "latest_value",
-    "target_period",
-    "target_value",
-    "gap",
-    "progress",
-    "change_from_baseline",
-    "percent_of_target",
-    "trajectory",
-    "status",
-    "spc_mean",
-    "spc_lpl",
-    "spc_upl",
-    "variation",
-    "assurance",
-    "trial_limits",
-    "forecast_period",
-    "forecast_value",
-    "will_meet_target",
-    "attainment",
-    "points",
-    "data_quality",
+    *SCORECARD_COLUMNS[_SPLIT:],
     "agency_score",
     "agency_stars",
 ]

@@ -46,10 +46,6 @@ def stdout_is_terminal() -> bool:
     return sys.stdout.isatty()
 
 
-def colour_enabled() -> bool:
-    return "NO_COLOR" not in os.environ
-
-
 @contextlib.contextmanager
 def handled() -> Iterator[None]:
     """Map library exceptions to one stderr line and the documented exit code."""

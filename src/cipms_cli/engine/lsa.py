@@ -25,6 +25,7 @@ import pandas as pd
 
 from cipms_cli.periods import Frequency, Period
 from cipms_cli.settings import Settings
+from cipms_cli.values import optional_float
 from cipms_cli.workbook.cells import normalise_key
 from cipms_cli.workbook.contract import RESULT_COLUMNS
 from cipms_cli.workbook.learner_contract import Domain
@@ -564,12 +565,6 @@ def _domain_frame(progress: pd.DataFrame, windows: Windows, rec: _Records) -> pd
 # --- documents -------------------------------------------------------------------------------
 
 
-def _number(value: Any) -> float | None:
-    if value is None or pd.isna(value):
-        return None
-    return float(value)
-
-
 def _share(numerator: int, denominator: int, threshold: int) -> dict[str, Any]:
     return {
         "value": 100.0 * float(numerator) / float(denominator) if denominator else None,
@@ -591,8 +586,8 @@ def _block(figures: Figures, window: int, path: str, threshold: int) -> dict[str
                 "n": n,
                 "with_gain": int(d["with_gain"]),
                 "pct_with_gain": 100.0 * float(d["with_gain"]) / n if n else None,
-                "median_gain": _number(d["median_gain"]),
-                "mean_gain": _number(d["mean_gain"]),
+                "median_gain": optional_float(d["median_gain"]),
+                "mean_gain": optional_float(d["mean_gain"]),
                 "small_n": n < threshold,
             }
         )
@@ -604,7 +599,7 @@ def _block(figures: Figures, window: int, path: str, threshold: int) -> dict[str
         "learner_progress": _share(row["progressed"], row["served"], threshold),
         "goal_path_completion": _share(row["completed"], row["exited"], threshold),
         "median_days_to_first_milestone": {
-            "value": _number(row["median_days"]),
+            "value": optional_float(row["median_days"]),
             "n": int(row["first_milestones"]),
             "small_n": bool(row["first_milestones"] < threshold),
         },

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from cipms_cli.periods import Frequency, Period, containing
+from cipms_cli.periods import Frequency, containing
 
 
 @dataclass(frozen=True)
@@ -116,11 +116,3 @@ def merge(*maps: FlagMap) -> FlagMap:
         for ind, flags in flag_map.items():
             merged[ind].extend(flags)
     return merged
-
-
-def latest_periods(frame: pd.DataFrame) -> pd.Series:
-    """Latest Period per indicator (helper for ``stale``)."""
-    return frame["latest_period"].where(frame["latest_period"].notna())
-
-
-__all__ = ["Flag", "FlagMap", "Period"]

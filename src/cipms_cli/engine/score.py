@@ -25,6 +25,7 @@ from cipms_cli.engine.targets import baselines, compare_with_target
 from cipms_cli.gcpause import paused_gc
 from cipms_cli.periods import Period
 from cipms_cli.settings import Settings
+from cipms_cli.values import optional_float
 
 SCHEMA_VERSION = 1
 
@@ -257,16 +258,6 @@ def _flags(
     )
 
 
-def _num(value: Any) -> float | None:
-    if value is None:
-        return None
-    try:
-        f = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if np.isnan(f) else f
-
-
 def _label(period: Any) -> str | None:
     return period.label if isinstance(period, Period) else None
 
@@ -276,15 +267,18 @@ def _indicator(
 ) -> IndicatorScore:
     ind = row.indicator_id
     will_meet = None
-    forecast_value = _num(row.forecast_value)
-    if forecast_value is not None and _num(row.target_value) is not None:
+    forecast_value = optional_float(row.forecast_value)
+    if forecast_value is not None and optional_float(row.target_value) is not None:
         direction = str(row.direction)
         if direction == "increase":
             will_meet = forecast_value >= row.target_value
         elif direction == "decrease":
             will_meet = forecast_value <= row.target_value
     forecast_period = None
-    if _num(row.forecast_ordinal) is not None and _num(row.latest_ordinal) is not None:
+    if (
+        optional_float(row.forecast_ordinal) is not None
+        and optional_float(row.latest_ordinal) is not None
+    ):
         forecast_period = row.latest_period.shift(
             int(row.forecast_ordinal - row.latest_ordinal)
         ).label
@@ -299,31 +293,31 @@ def _indicator(
         frequency=str(row.frequency),
         owner=row.owner,
         key=bool(row.key),
-        weight=1.0 if _num(row.weight) is None else float(row.weight),
+        weight=1.0 if optional_float(row.weight) is None else float(row.weight),
         baseline={
             "period": _label(row.baseline_period),
-            "value": _num(row.baseline_value),
+            "value": optional_float(row.baseline_value),
             "source": row.baseline_source,
         },
-        latest={"period": _label(row.latest_period), "value": _num(row.latest_value)},
-        target={"period": _label(row.target_period), "value": _num(row.target_value)},
-        gap=_num(row.gap),
-        progress=_num(row.progress),
-        change_from_baseline=_num(row.change_from_baseline),
-        change_from_baseline_pct=_num(row.change_from_baseline_pct),
-        percent_of_target=_num(row.percent_of_target),
-        trajectory=_num(row.trajectory),
-        tolerance=_num(row.tolerance_used),
+        latest={"period": _label(row.latest_period), "value": optional_float(row.latest_value)},
+        target={"period": _label(row.target_period), "value": optional_float(row.target_value)},
+        gap=optional_float(row.gap),
+        progress=optional_float(row.progress),
+        change_from_baseline=optional_float(row.change_from_baseline),
+        change_from_baseline_pct=optional_float(row.change_from_baseline_pct),
+        percent_of_target=optional_float(row.percent_of_target),
+        trajectory=optional_float(row.trajectory),
+        tolerance=optional_float(row.tolerance_used),
         status=row.status,
         forecast={
             "period": forecast_period,
             "value": forecast_value,
-            "slope_per_period": _num(row.forecast_slope),
+            "slope_per_period": optional_float(row.forecast_slope),
             "will_meet_target": will_meet,
         },
-        attainment=_num(row.attainment) if np.isfinite(row.attainment) else None,
-        points=_num(row.points),
-        points_available=_num(row.points_available),
+        attainment=optional_float(row.attainment) if np.isfinite(row.attainment) else None,
+        points=optional_float(row.points),
+        points_available=optional_float(row.points_available),
         data_quality=[{"code": f.code, "message": f.message} for f in flags.get(ind, [])],
         spc=spc.get(ind) or SpcOut(None, None, None, None, None, False),
     )

@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cipms_cli.values import optional_float
+
 INCREASE = "increase"
 DECREASE = "decrease"
 NEUTRAL = "neutral"
@@ -141,9 +143,9 @@ def xmr(
         return SpcResult(None, None, None, None, None, True, [])
     row = summary.iloc[0]
     return SpcResult(
-        mean=_optional(row["mean"]),
-        lpl=_optional(row["lpl"]),
-        upl=_optional(row["upl"]),
+        mean=optional_float(row["mean"]),
+        lpl=optional_float(row["lpl"]),
+        upl=optional_float(row["upl"]),
         variation=row["variation"],
         assurance=row["assurance"],
         trial_limits=bool(row["trial_limits"]),
@@ -156,10 +158,10 @@ def _points(point_frame: pd.DataFrame) -> list[SpcPoint]:
     return [
         SpcPoint(
             position=int(position),
-            value=_optional(value),
-            mean=_optional(mean),
-            lpl=_optional(lpl),
-            upl=_optional(upl),
+            value=optional_float(value),
+            mean=optional_float(mean),
+            lpl=optional_float(lpl),
+            upl=optional_float(upl),
             point_type=point_type,
             rule=rule,
         )
@@ -607,10 +609,3 @@ def _empty_outputs(points: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     )
     summary.index.name = "key"
     return point_frame, summary
-
-
-def _optional(value: Any) -> float | None:
-    if value is None:
-        return None
-    number = float(value)
-    return None if np.isnan(number) else number

@@ -8,6 +8,7 @@ from typing import Any
 
 from cipms_cli.engine.score import Scorecard
 from cipms_cli.output.sparkline import sparkline
+from cipms_cli.values import yes_no
 
 CSV_COLUMNS = [
     "indicator_id",
@@ -148,7 +149,7 @@ def scorecard_xlsx(card: Scorecard) -> bytes:
             i.spc.variation,
             i.spc.assurance,
             i.forecast["value"],
-            {True: "yes", False: "no", None: None}[i.forecast["will_meet_target"]],
+            yes_no(i.forecast["will_meet_target"]),
             "; ".join(f["code"] for f in i.data_quality),
         ]
         for c, value in enumerate(values, start=1):

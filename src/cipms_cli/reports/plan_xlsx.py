@@ -35,6 +35,7 @@ from cipms_cli.reports.xlsx_parts import (
     to_bytes,
     wrap_rows,
 )
+from cipms_cli.values import yes_no
 
 PRIORITY_COLUMNS = [
     "#",
@@ -156,7 +157,7 @@ def _priority_row(priority: dict[str, Any]) -> list[Any]:
         (i["spc"]["variation"] or "").replace("_", " "),
         (i["spc"]["assurance"] or "").replace("_", " "),
         i["forecast"].get("value"),
-        {True: "yes", False: "no", None: None}[will_meet],
+        yes_no(will_meet),
         priority["smart_summary"],
         "; ".join(priority["reasons"]),
     ]

@@ -31,7 +31,6 @@ from typing import Any
 from jinja2 import (
     ChoiceLoader,
     FileSystemLoader,
-    StrictUndefined,
     TemplateNotFound,
     TemplateSyntaxError,
     UndefinedError,
@@ -42,7 +41,7 @@ from jinja2.filters import do_center, do_indent, do_wordwrap
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from cipms_cli.errors import TemplateError, UsageError
-from cipms_cli.reports.templates import add_filters, templates_dir
+from cipms_cli.reports.templates import ENVIRONMENT_OPTIONS, add_filters, templates_dir
 
 MAX_OUTPUT_CHARS = 5_000_000
 MAX_SECONDS = 10.0
@@ -110,11 +109,7 @@ def sandbox_environment(folder: Path) -> LimitedSandbox:
         loader=ChoiceLoader(
             [FileSystemLoader(str(folder)), FileSystemLoader(str(templates_dir()))]
         ),
-        undefined=StrictUndefined,
-        autoescape=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
+        **ENVIRONMENT_OPTIONS,
     )
     add_filters(env)
     env.filters["center"] = _width_checked(do_center, 1)

@@ -31,6 +31,7 @@ from cipms_cli.reports.xlsx_parts import (
     to_bytes,
     wrap_rows,
 )
+from cipms_cli.values import yes_no
 
 INDICATOR_COLUMNS = [
     "outcome_id",
@@ -183,7 +184,7 @@ def _indicator_row(v: dict[str, Any]) -> list[Any]:
         v["status_words"],
         v["forecast"].get("value"),
         v["forecast"].get("period"),
-        {True: "yes", False: "no", None: None}[will_meet],
+        yes_no(will_meet),
         v["spc"]["variation_group"].replace("_", " "),
         (v["spc"]["assurance"] or "none").replace("_", " "),
         v["spc"]["reading"],

@@ -8,6 +8,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from cipms_cli.output.safe import markdown_cell
+from cipms_cli.reports.phrases import number_text
 
 
 def templates_dir() -> Path:
@@ -23,9 +24,7 @@ def _number(value: object, digits: int = 1) -> str:
     if value is None:
         return "—"
     if isinstance(value, float):
-        if value != value:
-            return "—"
-        return f"{value:,.{digits}f}" if not value.is_integer() or digits == 0 else f"{value:,.0f}"
+        return number_text(value, digits)
     return str(value)
 
 
@@ -33,15 +32,18 @@ def _label(value: object) -> str:
     return "—" if value is None else str(value).replace("_", " ")
 
 
+# Markdown output: no HTML escaping, block tags leave no blank lines, strict about typos.
+ENVIRONMENT_OPTIONS: dict[str, Any] = {
+    "undefined": StrictUndefined,
+    "autoescape": False,
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "keep_trailing_newline": True,
+}
+
+
 def shipped_environment() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(str(templates_dir())),
-        undefined=StrictUndefined,
-        autoescape=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    env = Environment(loader=FileSystemLoader(str(templates_dir())), **ENVIRONMENT_OPTIONS)
     add_filters(env)
     return env
 

@@ -87,12 +87,6 @@ def normalise_key(text: Any) -> str:
     return s.strip("_")
 
 
-def text_looks_like_date(value: Any) -> bool:
-    return isinstance(value, str) and bool(
-        re.match(r"^\s*(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4})\s*$", value)
-    )
-
-
 def to_date(value: Any) -> dt.date | None:
     """A real date cell, or an unambiguous date typed as text."""
     from cipms_cli.periods import PeriodError, label_of

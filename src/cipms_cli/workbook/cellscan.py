@@ -28,6 +28,7 @@ from typing import IO
 from defusedxml import ElementTree as SafeET
 
 from cipms_cli.errors import UnreadableInput
+from cipms_cli.problems import column_index, column_letter
 from cipms_cli.workbook.guard import (
     CfbError,
     CompoundFile,
@@ -112,23 +113,6 @@ def _unscannable_as_corrupt(name: str | None) -> Iterator[None]:
 _CELL_REF = re.compile(rb"\$?([A-Za-z]{1,3})\$?([0-9]{1,7})")
 
 
-def column_index(letters: str) -> int:
-    """0-based index of a column name: A -> 0, Z -> 25, AA -> 26."""
-    index = 0
-    for letter in letters.upper():
-        index = index * 26 + ord(letter) - ord("A") + 1
-    return index - 1
-
-
-def column_name(index: int) -> str:
-    name = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        name = chr(ord("A") + remainder) + name
-    return name
-
-
 def _parse_ref(ref: bytes) -> tuple[int, int] | None:
     """(1-based row, 0-based col) of "C7", or None when it is not a cell address."""
     match = _CELL_REF.fullmatch(ref.strip())
@@ -138,7 +122,7 @@ def _parse_ref(ref: bytes) -> tuple[int, int] | None:
 
 
 def _range_name(row: int, col: int, rows: int, cols: int) -> str:
-    return f"{column_name(col)}{row}:{column_name(col + cols - 1)}{row + rows - 1}"
+    return f"{column_letter(col)}{row}:{column_letter(col + cols - 1)}{row + rows - 1}"
 
 
 # --- OOXML worksheets -------------------------------------------------------------------------

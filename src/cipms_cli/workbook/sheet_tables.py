@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cipms_cli.problems import Severity, column_letter
+from cipms_cli.problems import Severity, column_letter, split_cell
 from cipms_cli.workbook.cellscan import CellFlag
 from cipms_cli.workbook.collector import ProblemCollector
 from cipms_cli.workbook.reader import RawWorkbook
@@ -50,26 +50,29 @@ def read_table(
             row=table.header_row,
             column=name,
         )
-    for j, header in table.extra_columns:
-        out.add(
+    ignored = [
+        (
+            table.extra_columns,
             "unknown-column",
-            f"column '{header}' is not part of the {spec.name} sheet and is ignored",
-            severity=Severity.WARNING,
-            sheet=sheet,
-            row=table.header_row,
-            column=header,
-            col_index=j,
-        )
-    for j, header in table.duplicate_columns:
-        out.add(
+            f"is not part of the {spec.name} sheet and is ignored",
+        ),
+        (
+            table.duplicate_columns,
             "duplicate-column",
-            f"column '{header}' repeats an earlier column and is ignored; delete or rename it",
-            severity=Severity.WARNING,
-            sheet=sheet,
-            row=table.header_row,
-            column=header,
-            col_index=j,
-        )
+            "repeats an earlier column and is ignored; delete or rename it",
+        ),
+    ]
+    for columns, code, reason in ignored:
+        for j, header in columns:
+            out.add(
+                code,
+                f"column '{header}' {reason}",
+                severity=Severity.WARNING,
+                sheet=sheet,
+                row=table.header_row,
+                column=header,
+                col_index=j,
+            )
     _report_cell_flags(book, table, out)
     if missing:
         return None
@@ -110,13 +113,5 @@ def cells_of(flag: CellFlag) -> list[str]:
     if flag.kind != "merged-cell" or ":" not in flag.detail:
         return [f"{column_letter(flag.col)}{flag.row}"]
     first, last = flag.detail.split(":")
-    (c1, r1), (c2, r2) = _split_ref(first), _split_ref(last)
+    (c1, r1), (c2, r2) = split_cell(first), split_cell(last)
     return [f"{column_letter(c)}{r}" for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
-
-
-def _split_ref(ref: str) -> tuple[int, int]:
-    letters = ref.rstrip("0123456789")
-    col = 0
-    for ch in letters.upper():
-        col = col * 26 + ord(ch) - 64
-    return col - 1, int(ref[len(letters) :])

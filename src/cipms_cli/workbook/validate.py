@@ -17,7 +17,7 @@ from cipms_cli.engine.lsa import KIND_WORDS, MEASURES, UNITS_FOR_KIND, canonical
 from cipms_cli.errors import UnreadableInput
 from cipms_cli.gcpause import paused_gc
 from cipms_cli.periods import Frequency, PeriodError, conform, label_of
-from cipms_cli.problems import Problem, Severity
+from cipms_cli.problems import Problem, Severity, split_cell
 from cipms_cli.settings import Settings, known_keys, settings_from
 from cipms_cli.workbook.actions_validate import validate_actions
 from cipms_cli.workbook.as_of import default_as_of
@@ -134,11 +134,7 @@ def _in_sheet_order(problems: list[Problem], sheet_names: list[str]) -> list[Pro
     position = {name: i for i, name in enumerate(sheet_names)}
 
     def key(p: Problem) -> tuple[int, int, int, str]:
-        col = 0
-        if p.cell:
-            letters = p.cell.rstrip("0123456789")
-            for ch in letters:
-                col = col * 26 + ord(ch) - 64
+        col = split_cell(p.cell)[0] + 1 if p.cell else 0
         return (position.get(p.sheet or "", -1), p.row or 0, col, p.code)
 
     return sorted(problems, key=key)

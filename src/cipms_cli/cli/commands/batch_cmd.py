@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from cipms_cli.cli import console
+from cipms_cli.cli.options import AsOf
 from cipms_cli.exit_codes import ExitCode
 
 if TYPE_CHECKING:
@@ -49,10 +50,7 @@ def batch(
         int | None,
         typer.Option("--jobs", "-j", min=1, help="Files read in parallel [default: all cores]."),
     ] = None,
-    as_of: Annotated[
-        str | None,
-        typer.Option("--as-of", help="Use periods up to this one (e.g. 2025-Q2)."),
-    ] = None,
+    as_of: AsOf = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Only errors on stderr; no progress bar.")
     ] = False,

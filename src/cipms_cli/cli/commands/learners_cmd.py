@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from cipms_cli.cli import console
+from cipms_cli.cli.options import Config
 from cipms_cli.exit_codes import ExitCode
 
 if TYPE_CHECKING:
@@ -56,10 +57,7 @@ def learners(
             help="Add one row per learner (pseudonymous codes). Off by default for privacy.",
         ),
     ] = False,
-    config: Annotated[
-        Path | None,
-        typer.Option("--config", help="A cipms.toml whose settings override the Settings sheet."),
-    ] = None,
+    config: Config = None,
 ) -> None:
     """Learner Skill Attainment: learners served, skill gains, Learner Progress, goal paths.
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from cipms_cli.cli import console
+from cipms_cli.cli.options import AsOf, Config
 from cipms_cli.exit_codes import ExitCode
 
 if TYPE_CHECKING:
@@ -38,13 +39,8 @@ def plan(
     priorities: Annotated[
         int, typer.Option("--priorities", help="How many priority areas (1 to 20).")
     ] = 3,
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Use periods up to this one (e.g. 2025-Q2).")
-    ] = None,
-    config: Annotated[
-        Path | None,
-        typer.Option("--config", help="A cipms.toml whose settings override the Settings sheet."),
-    ] = None,
+    as_of: AsOf = None,
+    config: Config = None,
     blank: Annotated[
         bool,
         typer.Option("--blank", help="Write the empty action-plan template (xlsx); needs no FILE."),

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from cipms_cli.cli import console
+from cipms_cli.cli.options import AsOf, Config
 from cipms_cli.exit_codes import ExitCode
 
 
@@ -32,13 +33,8 @@ def report(
             "see docs/report-context.md.",
         ),
     ] = None,
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Use periods up to this one (e.g. 2025-Q2).")
-    ] = None,
-    config: Annotated[
-        Path | None,
-        typer.Option("--config", help="A cipms.toml whose settings override the Settings sheet."),
-    ] = None,
+    as_of: AsOf = None,
+    config: Config = None,
 ) -> None:
     """The scrutiny report: headline, what needs attention, each outcome and indicator with
     its chart reading and the questions to ask, and what else we need to know."""

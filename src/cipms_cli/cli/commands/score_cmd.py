@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from cipms_cli.cli import console
+from cipms_cli.cli.options import AsOf, Config
 from cipms_cli.exit_codes import ExitCode
 
 if TYPE_CHECKING:
@@ -26,19 +27,14 @@ class ScoreFormat(StrEnum):
 
 def score(
     file: Annotated[str, typer.Argument(help="The workbook to score; - reads stdin.")],
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Use periods up to this one (e.g. 2024-Q4).")
-    ] = None,
+    as_of: AsOf = None,
     fmt: Annotated[
         ScoreFormat | None, typer.Option("--format", "-f", help="text, json, csv, md or xlsx.")
     ] = None,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
     ] = None,
-    config: Annotated[
-        Path | None,
-        typer.Option("--config", help="A cipms.toml whose settings override the Settings sheet."),
-    ] = None,
+    config: Config = None,
 ) -> None:
     """Baselines, targets, gaps, status, SPC (Making Data Count), forecasts, score and stars."""
     with console.handled():

@@ -91,7 +91,7 @@ def checked_workbook(file: str) -> ValidationReport:
         for p in report.errors:
             console.err(f"{p.location}: [{p.code}] {p.message}")
         console.err(
-            f"{report.path}: INVALID ({len(report.errors)} errors); fix them, then score again "
+            f"{report.path}: INVALID ({len(report.errors)} errors); fix them and run the command again "
             f"(details: cipms validate {report.path})"
         )
         raise typer.Exit(ExitCode.INVALID)

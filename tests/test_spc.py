@@ -52,6 +52,39 @@ def test_ae_attendances_limits_and_point_types_match_the_package_snapshot() -> N
     assert result.variation == "common_cause"
 
 
+def rqm_breaches() -> pd.DataFrame:
+    return pd.read_csv(DATA / "ae_attendances_rqm_type1.csv")
+
+
+def test_the_package_readme_example_rqm_breaches_against_target_1200() -> None:
+    # README of NHSRplotthedots: RQM type-1 breaches before April 2018, decrease, target 1200.
+    data = rqm_breaches()
+    first_24 = data.loc[data["period"] < "2018-04-01", "breaches"].to_numpy(dtype=float)
+
+    result = xmr(first_24, "decrease", target=1200.0)
+
+    assert len(first_24) == 24
+    assert result.mean == pytest.approx(1545.167, abs=5e-4)
+    assert result.lpl == pytest.approx(740.396, abs=5e-4)
+    assert result.upl == pytest.approx(2349.938, abs=5e-4)
+    assert result.assurance == "inconsistent"
+    # By hand: the 23 moving ranges sum to 7855 (mean 341.52); screening drops the one at or
+    # above 3.267 x that mean (Jan to Feb 2017, 1199), leaving 6656 / 22. Unscreened, the
+    # limits would be 636.72 and 2453.61.
+    mr = np.abs(np.diff(first_24))
+    assert mr.sum() == 7855 and (mr >= 3.267 * mr.mean()).tolist().count(True) == 1
+    assert (result.upl - result.mean) / 2.66 == pytest.approx(6656 / 22, rel=1e-12)
+    flagged = {i: (p.point_type, p.rule) for i, p in enumerate(result.points)}
+    assert {i: f for i, f in flagged.items() if f[0] != "common_cause"} == {
+        1: ("special_cause_improvement", "two_of_three"),  # May and June 2016, low
+        2: ("special_cause_improvement", "two_of_three"),
+        8: ("special_cause_concern", "outside_limits"),  # Dec 2016 and Jan 2017, high
+        9: ("special_cause_concern", "outside_limits"),
+    }
+    assert result.variation == "common_cause"
+    assert result.trial_limits is False
+
+
 def test_ae_attendances_rebased_at_april_2017_match_the_package_snapshot() -> None:
     data = ae_england()
     rebase = int(np.flatnonzero(data["period"] == "2017-04-01")[0])

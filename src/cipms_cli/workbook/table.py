@@ -67,25 +67,25 @@ def extract_table(sheet: str, rows: list[list[Any]], spec: SheetSpec) -> Table |
 def _cut_records(table: Table, rows: list[list[Any]], first: int) -> None:
     """Column lists of the table's records, blank rows skipped (column-wise for speed)."""
     body = rows[first:]
-    picked = {name: _column(body, j) for name, j in table.columns.items()}
+    width = min(map(len, body), default=0)
+    picked = {name: _column(body, j, width) for name, j in table.columns.items()}
     keep = [False] * len(body)
     for cells in picked.values():
-        keep = [k or _filled(c) for k, c in zip(keep, cells, strict=True)]
-        if all(keep):
-            break
-    if all(keep):
-        table.row_numbers = list(range(first + 1, first + len(body) + 1))
-        table.values = picked
-        return
+        blanks = {c for c in set(cells) if not _filled(c)}
+        if not blanks:  # this column is filled in every row, so no row is blank
+            table.row_numbers = list(range(first + 1, first + len(body) + 1))
+            table.values = picked
+            return
+        keep = [k or c not in blanks for k, c in zip(keep, cells, strict=True)]
     table.row_numbers = [first + i + 1 for i, k in enumerate(keep) if k]
     table.values = {
         name: [c for c, k in zip(cells, keep, strict=True) if k] for name, cells in picked.items()
     }
 
 
-def _column(body: list[list[Any]], j: int) -> list[Any]:
-    # calamine's rows are rectangular, so the short-row guard is rarely needed.
-    if all(len(row) > j for row in body):
+def _column(body: list[list[Any]], j: int, width: int) -> list[Any]:
+    # calamine's rows are rectangular, so the short-row path is rarely taken.
+    if j < width:
         return list(map(itemgetter(j), body))
     return [row[j] if j < len(row) else "" for row in body]
 

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
-import json
 import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import orjson
+
 from cipms_cli.output.safe import csv_cell
+
+# orjson writes NaN and infinity as null, as the documents promise. Dataclasses pass through
+# to _default so that a Period becomes its label rather than a dict of its fields.
+_OPTIONS = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def _default(value: Any) -> Any:
@@ -17,27 +24,28 @@ def _default(value: Any) -> Any:
         return value.isoformat()
     if hasattr(value, "label"):
         return value.label
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _fields_of(value)
     if hasattr(value, "item"):  # numpy scalars
         return value.item()
     return str(value)
 
 
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    return value
+def _fields_of(value: Any) -> dict[str, Any]:
+    names = _FIELDS.get(type(value))
+    if names is None:
+        names = _FIELDS[type(value)] = tuple(f.name for f in dataclasses.fields(value))
+    return {name: getattr(value, name) for name in names}
 
 
 def to_json(document: Any) -> str:
-    return json.dumps(_clean(document), indent=2, ensure_ascii=False, default=_default) + "\n"
+    """Indented JSON; ``document`` may hold dataclasses, dates, periods and numpy scalars."""
+    indented = _OPTIONS | orjson.OPT_INDENT_2
+    return orjson.dumps(document, default=_default, option=indented).decode() + "\n"
 
 
 def to_jsonl_line(document: Any) -> str:
-    return json.dumps(_clean(document), ensure_ascii=False, default=_default) + "\n"
+    return orjson.dumps(document, default=_default, option=_OPTIONS).decode() + "\n"
 
 
 def to_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> str:
@@ -50,8 +58,7 @@ def to_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> str:
 
 
 def _csv_value(value: Any) -> Any:
-    value = _clean(value)
-    if value is None:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return ""
     if isinstance(value, float):
         return repr(round(value, 10)) if not value.is_integer() else str(int(value))

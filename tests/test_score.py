@@ -205,3 +205,23 @@ def test_text_output_shows_words_not_only_colour(cli, examples):
     for words in ("off track", "met", "concern", "will fail", "Score", "Stars"):
         assert words in result.stdout
     assert io.StringIO(result.stdout).read().count("\x1b[") == 0  # no colour codes off a terminal
+
+
+def test_points_read_lazily_match_the_json_document(tmp_path):
+    path = tmp_path / "w.xlsx"
+    path.write_bytes(workbook(BASE_RESULTS))
+    card = score_workbook(validate_source(str(path)).data, parse_as_of("2024-Q4"))
+    up = next(i for i in card.indicators if i.indicator_id == "UP")
+
+    from cipms_cli.engine.score import point_values
+
+    assert point_values(up.spc) == [40.0 + k for k in range(12)]
+    assert len(up.spc.points) == 12
+    assert [p.period for p in up.spc.points][:2] == ["2022-Q1", "2022-Q2"]
+    assert up.spc.points[-1].value == 51.0
+    document = scorecard_document(card)
+    json_up = next(i for i in document["indicators"] if i["indicator_id"] == "UP")
+    assert [p["value"] for p in json_up["spc"]["points"]] == point_values(up.spc)
+    assert up.spc.points == [
+        type(up.spc.points[0])(**p) for p in json_up["spc"]["points"]
+    ]  # a lazy sequence compares equal to the list of the same points

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
@@ -41,6 +42,75 @@ class SpcPointOut:
     upl: float | None
 
 
+class _PointColumns:
+    """Every indicator's points as columns, turned into Python values on first use."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self._frame = frame
+        self._columns: tuple[list[Any], ...] | None = None
+        self._values: list[float | None] | None = None
+
+    @property
+    def values(self) -> list[float | None]:
+        if self._values is None:
+            self._values = _floats_or_none(self._frame["value"])
+        return self._values
+
+    @property
+    def columns(self) -> tuple[list[Any], ...]:
+        if self._columns is None:
+            pts = self._frame
+            labels = [p.label for p in pts["period"].to_numpy()]
+            mean, lpl, upl = (_floats_or_none(pts[c]) for c in ("mean", "lpl", "upl"))
+            rule, kind = pts["rule"].tolist(), pts["point_type"].tolist()
+            self._columns = (labels, self.values, kind, rule, mean, lpl, upl)
+        return self._columns
+
+
+class SpcPoints(Sequence[SpcPointOut]):
+    """One indicator's points, made into objects only when read.
+
+    JSON and the reports read every point; the text table and CSV need only the values
+    (``values()``), so 120,000 point objects are not built for them.
+    """
+
+    __slots__ = ("_points", "_source", "_start", "_stop")
+
+    def __init__(self, source: _PointColumns, start: int, stop: int):
+        self._source, self._start, self._stop = source, start, stop
+        self._points: list[SpcPointOut] | None = None
+
+    def values(self) -> list[float | None]:
+        return self._source.values[self._start : self._stop]
+
+    def _list(self) -> list[SpcPointOut]:
+        if self._points is None:
+            columns = (c[self._start : self._stop] for c in self._source.columns)
+            self._points = list(map(SpcPointOut, *columns))
+        return self._points
+
+    @overload
+    def __getitem__(self, index: int) -> SpcPointOut: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[SpcPointOut]: ...
+    def __getitem__(self, index: int | slice) -> SpcPointOut | list[SpcPointOut]:
+        return self._list()[index]
+
+    def __len__(self) -> int:
+        return self._stop - self._start
+
+    def __iter__(self) -> Iterator[SpcPointOut]:
+        return iter(self._list())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence):
+            return self._list() == list(other)
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return repr(self._list())
+
+
 @dataclass
 class SpcOut:
     mean: float | None
@@ -49,7 +119,14 @@ class SpcOut:
     variation: str | None
     assurance: str | None
     trial_limits: bool
-    points: list[SpcPointOut] = field(default_factory=list)
+    points: Sequence[SpcPointOut] = field(default_factory=list)
+
+
+def point_values(spc: SpcOut) -> list[float | None]:
+    """The values of an indicator's points, without building the point objects."""
+    if isinstance(spc.points, SpcPoints):
+        return spc.points.values()
+    return [p.value for p in spc.points]
 
 
 @dataclass
@@ -339,15 +416,13 @@ def _spc_by_indicator(summary: pd.DataFrame, pts: pd.DataFrame) -> dict[str, Spc
         strict=True,
     ):
         out[str(ind)] = SpcOut(mean, lpl, upl, variation, assurance, bool(trial))
-    labels = [p.label for p in pts["period"].to_numpy()]
-    value, mean, lpl, upl = (_floats_or_none(pts[c]) for c in ("value", "mean", "lpl", "upl"))
-    columns = (labels, value, pts["point_type"].tolist(), pts["rule"].tolist(), mean, lpl, upl)
+    source = _PointColumns(pts)
     # Points arrive grouped by indicator (the series is sorted), so each indicator's
     # points are one slice of every column.
     ids = pts["indicator_id"].to_numpy()
     starts = group_starts(ids).tolist()
     for a, b in zip(starts, [*starts[1:], len(ids)], strict=True):
-        out[ids[a]].points = list(map(SpcPointOut, *(c[a:b] for c in columns)))
+        out[ids[a]].points = SpcPoints(source, a, b)
     return out
 
 

@@ -26,6 +26,8 @@ def _default(value: Any) -> Any:
         return value.label
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return _fields_of(value)
+    if isinstance(value, Sequence):  # lazy sequences such as an indicator's SPC points
+        return list(value)
     if hasattr(value, "item"):  # numpy scalars
         return value.item()
     return str(value)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import io
+import json
 from typing import Any
 
-from cipms_cli.engine.score import Scorecard
+from cipms_cli.engine.score import Scorecard, point_values
+from cipms_cli.output.formats import to_json
 from cipms_cli.output.sparkline import sparkline
 from cipms_cli.values import yes_no
 
@@ -46,7 +47,9 @@ CSV_COLUMNS = [
 
 
 def scorecard_document(card: Scorecard) -> dict[str, Any]:
-    return dataclasses.asdict(card)
+    """The scorecard exactly as ``--format json`` writes it."""
+    document: dict[str, Any] = json.loads(to_json(card))
+    return document
 
 
 def scorecard_rows(card: Scorecard) -> list[dict[str, Any]]:
@@ -91,7 +94,7 @@ def scorecard_rows(card: Scorecard) -> list[dict[str, Any]]:
 
 
 def spark(indicator: Any) -> str:
-    return sparkline([p.value for p in indicator.spc.points])
+    return sparkline(point_values(indicator.spc))
 
 
 def scorecard_markdown(card: Scorecard) -> str:

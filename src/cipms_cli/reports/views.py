@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cipms_cli.engine.score import point_values
 from cipms_cli.output.sparkline import sparkline
 from cipms_cli.reports.phrases import (
     DIRECTION_WORDS,
@@ -60,7 +61,7 @@ def indicator_view(
             "reading": spc_reading(spc.points, shift_points, trend_points),
         },
         "series": series(i),
-        "sparkline": sparkline([p.value for p in spc.points]),
+        "sparkline": sparkline(point_values(spc)),
         "data_quality": [dict(f) for f in i.data_quality],
         "actions": actions,
         "open_actions": sum(1 for a in actions if a["open"]),

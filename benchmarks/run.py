@@ -3,14 +3,19 @@
     python benchmarks/run.py            # generates the workbooks on first use
 
 Each measurement runs in a fresh process so that peak memory (ru_maxrss) is its own.
-Timings are printed; record them in docs/performance.md.
+For scoring, the whole `cipms score` command is timed too, writing text and JSON, since
+that is what a coordinator waits for. Timings are printed; record them in
+docs/performance.md.
 """
 
 from __future__ import annotations
 
 import json
+import resource
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -66,6 +71,21 @@ def measure(path: Path, job: str, repeat: int = 5) -> dict[str, float]:
     }
 
 
+def measure_command(args: list[str], repeat: int = 5) -> dict[str, float]:
+    """Wall time of a whole `cipms` command in a fresh process, best of ``repeat``."""
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-c", "from cipms_cli.cli.app import main; main()", *args],
+            check=True,
+            capture_output=True,
+        )
+        runs.append(time.perf_counter() - start)
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"seconds": min(runs), "peak_mb": peak}
+
+
 def main() -> None:
     for title, (name, indicators, periods, job) in CASES.items():
         path = OUT / name
@@ -93,6 +113,15 @@ def main() -> None:
             f"= {ratio:.2f} x read ({work['work']:.2f} s after imports = "
             f"{work['work'] / read['work']:.2f} x read)"
         )
+        if job == "score":
+            with tempfile.TemporaryDirectory() as tmp:
+                for fmt in ("text", "json"):
+                    out = str(Path(tmp) / f"card.{fmt}")
+                    whole = measure_command(["score", str(path), "-f", fmt, "-o", out])
+                    print(
+                        f"  cipms score -f {fmt:<5}: {whole['seconds']:6.2f} s   "
+                        f"= {whole['seconds'] / read['seconds']:.2f} x read (whole command)"
+                    )
 
 
 if __name__ == "__main__":

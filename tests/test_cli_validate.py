@@ -237,3 +237,34 @@ def test_version(cli):
     result = cli("--version")
     assert result.exit_code == 0
     assert result.stdout.strip() == f"cipms {__version__}"
+
+
+@pytest.mark.parametrize("threaded", [False, True])
+def test_cell_scan_beside_the_parser_reports_the_same_cells(cli, examples, monkeypatch, threaded):
+    # Large files are scanned in a thread while python-calamine parses; small ones at once.
+    import cipms_cli.workbook.reader as reader
+
+    monkeypatch.setattr(reader, "_SCAN_IN_THREAD_BYTES", 0 if threaded else 1 << 40)
+    result = cli("validate", examples / "broken" / "excel-errors.xlsx", "-f", "json")
+    errors = json.loads(result.stdout)["files"][0]["errors"]
+    assert {(e["cell"], e["code"]) for e in errors} == {
+        ("C110", "excel-error-cell"),
+        ("C119", "formula-not-calculated"),
+        ("B124", "merged-cell"),
+    }
+
+
+@pytest.mark.parametrize("threaded", [False, True])
+def test_a_sheet_the_scan_cannot_read_is_unreadable_either_way(
+    cli, tmp_path, monkeypatch, threaded
+):
+    import cipms_cli.workbook.reader as reader
+
+    monkeypatch.setattr(reader, "_SCAN_IN_THREAD_BYTES", 0 if threaded else 1 << 40)
+    sheet = b'<worksheet xmlns="x"><sheetData><row r="1"><c r="A1"><!-- <f>1</f></c></row>'
+    path = write(tmp_path, "bad.xlsx", hostile.with_sheet_xml(hostile.xlsx(), sheet))
+
+    result = cli("validate", path)
+
+    assert result.exit_code == 3
+    assert "bad.xlsx" in result.stderr

@@ -19,6 +19,7 @@ from cipms_cli.workbook.cellscan import CellFlag, scan_cells, uses_1904_dates
 from cipms_cli.workbook.guard import load_input, sniff
 
 Cell = Any
+_SCAN_IN_THREAD_BYTES = 1 << 20
 
 
 @dataclass
@@ -66,11 +67,16 @@ def open_workbook(source: str) -> RawWorkbook:
 
 def open_bytes(data: bytes, name: str) -> RawWorkbook:
     kind = sniff(data, name)
-    # python-calamine releases the GIL while it parses, so the cell scan runs beside it;
-    # RawWorkbook.flags waits for it.
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cipms-cellscan")
-    flags = pool.submit(scan_cells, data, kind, name=name)
-    pool.shutdown(wait=False)
+    # python-calamine releases the GIL while it parses, so on a large file the cell scan
+    # runs beside it (RawWorkbook.flags waits for it). A small file is scanned at once: a
+    # thread would cost more than it saves, and batch workers already keep the cores busy.
+    if len(data) >= _SCAN_IN_THREAD_BYTES:
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cipms-cellscan")
+        flags = pool.submit(scan_cells, data, kind, name=name)
+        pool.shutdown(wait=False)
+    else:
+        flags = Future()
+        flags.set_result(scan_cells(data, kind, name=name))
     return _open_book(data, name, kind, flags)
 
 

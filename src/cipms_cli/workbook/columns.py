@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from math import isnan
 from typing import Any
 
 from pydantic import BaseModel
@@ -43,6 +44,8 @@ def coerce_column(
     straight through a number column.
     """
     coerce = field_coercer(model, name)
+    if coerce is to_number and set(map(type, cells)) == {float} and not any(map(isnan, cells)):
+        return list(cells), []  # a column of plain numbers is already typed
     distinct = dict.fromkeys(cells)
     if any(type(v) is bool for v in distinct):
         # True == 1 == 1.0 would share one slot; booleans coerce differently, so go cell by cell.
@@ -59,7 +62,7 @@ def coerce_column(
         except PydanticCustomError as exc:
             mapping[value] = None
             failed[value] = exc
-    out = [mapping[c] for c in cells]
+    out = list(map(mapping.__getitem__, cells))
     errors = []
     if failed:
         for i, cell in enumerate(cells):

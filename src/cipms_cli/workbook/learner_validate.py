@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -111,7 +111,7 @@ def _spec(name: str) -> SheetSpec:
     return next(spec for spec in LEARNER_SHEETS if spec.name == name)
 
 
-def _typed_frame(spec: SheetSpec, typed: dict[str, list[Any]], rows: list[int]) -> pd.DataFrame:
+def _typed_frame(spec: SheetSpec, typed: dict[str, list[Any]], rows: Sequence[int]) -> pd.DataFrame:
     columns: dict[str, Any] = {}
     for name, values in typed.items():
         if name in DATE_COLUMNS:

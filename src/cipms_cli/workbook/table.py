@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
@@ -21,7 +22,7 @@ class Table:
     extra_columns: list[tuple[int, str]] = field(default_factory=list)
     duplicate_columns: list[tuple[int, str]] = field(default_factory=list)
     values: dict[str, list[Any]] = field(default_factory=dict)  # canonical -> cells
-    row_numbers: list[int] = field(default_factory=list)
+    row_numbers: Sequence[int] = field(default_factory=list)  # a range when no row was skipped
 
     def __len__(self) -> int:
         return len(self.row_numbers)
@@ -73,7 +74,7 @@ def _cut_records(table: Table, rows: list[list[Any]], first: int) -> None:
     for cells in picked.values():
         blanks = {c for c in set(cells) if not _filled(c)}
         if not blanks:  # this column is filled in every row, so no row is blank
-            table.row_numbers = list(range(first + 1, first + len(body) + 1))
+            table.row_numbers = range(first + 1, first + len(body) + 1)
             table.values = picked
             return
         keep = [k or c not in blanks for k, c in zip(keep, cells, strict=True)]

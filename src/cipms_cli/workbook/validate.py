@@ -572,7 +572,7 @@ def _results_frame(
     frame = frame.join(kinds, on="indicator_id")
     frame["period"] = _parse_result_periods(frame, table, settings, out)
     frame = frame.dropna(subset=["period"])
-    frame["period_ordinal"] = [p.ordinal for p in frame["period"]]
+    frame["period_ordinal"] = [p.ordinal for p in frame["period"].to_numpy()]
     frame = _fill_values(frame, table, out)
     _check_values(frame, table, out)
     by_agency = frame["agency_id"].notna().any()
@@ -657,7 +657,7 @@ def _parse_one_period(
 
 
 def _fill_values(frame: pd.DataFrame, table: Table, out: ProblemCollector) -> pd.DataFrame:
-    frame = frame.copy()
+    frame = frame.copy(deep=False)  # columns are replaced below, never written into
     num, den = frame["numerator"], frame["denominator"]
     has_ratio = num.notna() & den.notna() & (den != 0)
     scale = frame["is_percent"].map({True: 100.0, False: 1.0})

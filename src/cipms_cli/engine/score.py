@@ -26,7 +26,6 @@ from cipms_cli.engine.targets import baselines, compare_with_target
 from cipms_cli.gcpause import paused_gc
 from cipms_cli.periods import Period
 from cipms_cli.settings import Settings
-from cipms_cli.values import optional_float
 
 SCHEMA_VERSION = 1
 
@@ -264,10 +263,7 @@ def _score_workbook(
     flags = _flags(series, frame, spc_points, spc_summary, data, as_of, settings)
     statements = dict(zip(data.outcomes["outcome_id"], data.outcomes["statement"], strict=True))
     spc_by_indicator = _spc_by_indicator(spc_summary, spc_points)
-    results = [
-        _indicator(row, spc_by_indicator, flags, statements)
-        for row in frame.itertuples(index=False)
-    ]
+    results = _indicator_scores(frame, spc_by_indicator, flags, statements)
     open_actions = open_actions_by_indicator(getattr(data, "actions", None), as_of)
     for result in results:
         result.actions = open_actions.get(result.indicator_id, [])
@@ -343,65 +339,101 @@ def _label(period: Any) -> str | None:
     return period.label if isinstance(period, Period) else None
 
 
-def _indicator(
-    row: Any, spc: dict[str, SpcOut], flags: quality.FlagMap, statements: dict[str, str]
-) -> IndicatorScore:
-    ind = row.indicator_id
-    will_meet = None
-    forecast_value = optional_float(row.forecast_value)
-    if forecast_value is not None and optional_float(row.target_value) is not None:
-        direction = str(row.direction)
-        if direction == "increase":
-            will_meet = forecast_value >= row.target_value
-        elif direction == "decrease":
-            will_meet = forecast_value <= row.target_value
-    forecast_period = None
-    if (
-        optional_float(row.forecast_ordinal) is not None
-        and optional_float(row.latest_ordinal) is not None
-    ):
-        forecast_period = row.latest_period.shift(
-            int(row.forecast_ordinal - row.latest_ordinal)
-        ).label
-    return IndicatorScore(
-        indicator_id=ind,
-        name=row.name,
-        outcome_id=row.outcome_id,
-        outcome_statement=statements.get(row.outcome_id),
-        measure_type=row.measure_type.value if row.measure_type is not None else None,
-        direction=str(row.direction),
-        unit=str(row.unit),
-        frequency=str(row.frequency),
-        owner=row.owner,
-        key=bool(row.key),
-        weight=1.0 if optional_float(row.weight) is None else float(row.weight),
-        baseline={
-            "period": _label(row.baseline_period),
-            "value": optional_float(row.baseline_value),
-            "source": row.baseline_source,
-        },
-        latest={"period": _label(row.latest_period), "value": optional_float(row.latest_value)},
-        target={"period": _label(row.target_period), "value": optional_float(row.target_value)},
-        gap=optional_float(row.gap),
-        progress=optional_float(row.progress),
-        change_from_baseline=optional_float(row.change_from_baseline),
-        change_from_baseline_pct=optional_float(row.change_from_baseline_pct),
-        percent_of_target=optional_float(row.percent_of_target),
-        trajectory=optional_float(row.trajectory),
-        tolerance=optional_float(row.tolerance_used),
-        status=row.status,
-        forecast={
-            "period": forecast_period,
-            "value": forecast_value,
-            "slope_per_period": optional_float(row.forecast_slope),
-            "will_meet_target": will_meet,
-        },
-        attainment=optional_float(row.attainment) if np.isfinite(row.attainment) else None,
-        points=optional_float(row.points),
-        points_available=optional_float(row.points_available),
-        data_quality=[{"code": f.code, "message": f.message} for f in flags.get(ind, [])],
-        spc=spc.get(ind) or SpcOut(None, None, None, None, None, False),
-    )
+# IndicatorScore fields that are plain optional numbers, and the frame column of each.
+_NUMBER_FIELDS = {
+    "gap": "gap",
+    "progress": "progress",
+    "change_from_baseline": "change_from_baseline",
+    "change_from_baseline_pct": "change_from_baseline_pct",
+    "percent_of_target": "percent_of_target",
+    "trajectory": "trajectory",
+    "tolerance": "tolerance_used",
+    "points": "points",
+    "points_available": "points_available",
+}
+
+
+def _indicator_scores(
+    frame: pd.DataFrame,
+    spc: dict[str, SpcOut],
+    flags: quality.FlagMap,
+    statements: dict[str, str],
+) -> list[IndicatorScore]:
+    """One IndicatorScore per row of ``frame``, converted column by column."""
+    numbers = {name: _floats_or_none(frame[column]) for name, column in _NUMBER_FIELDS.items()}
+    value_of = {c: _floats_or_none(frame[c]) for c in ("baseline_value", "latest_value")}
+    target = _floats_or_none(frame["target_value"])
+    forecast = _floats_or_none(frame["forecast_value"])
+    slope = _floats_or_none(frame["forecast_slope"])
+    attainment = frame["attainment"].to_numpy(dtype=float)
+    weights = [1.0 if w is None else w for w in _floats_or_none(frame["weight"])]
+    directions = frame["direction"].astype(str).tolist()
+    periods = _forecast_periods(frame)
+    results = []
+    row: Any
+    for k, row in enumerate(frame.itertuples(index=False)):
+        ind = row.indicator_id
+        results.append(
+            IndicatorScore(
+                indicator_id=ind,
+                name=row.name,
+                outcome_id=row.outcome_id,
+                outcome_statement=statements.get(row.outcome_id),
+                measure_type=row.measure_type.value if row.measure_type is not None else None,
+                direction=directions[k],
+                unit=str(row.unit),
+                frequency=str(row.frequency),
+                owner=row.owner,
+                key=bool(row.key),
+                weight=weights[k],
+                baseline={
+                    "period": _label(row.baseline_period),
+                    "value": value_of["baseline_value"][k],
+                    "source": row.baseline_source,
+                },
+                latest={"period": _label(row.latest_period), "value": value_of["latest_value"][k]},
+                target={"period": _label(row.target_period), "value": target[k]},
+                status=row.status,
+                forecast={
+                    "period": periods[k],
+                    "value": forecast[k],
+                    "slope_per_period": slope[k],
+                    "will_meet_target": _will_meet(directions[k], forecast[k], target[k]),
+                },
+                attainment=float(attainment[k]) if np.isfinite(attainment[k]) else None,
+                data_quality=[{"code": f.code, "message": f.message} for f in flags.get(ind, [])],
+                spc=spc.get(ind) or SpcOut(None, None, None, None, None, False),
+                gap=numbers["gap"][k],
+                progress=numbers["progress"][k],
+                change_from_baseline=numbers["change_from_baseline"][k],
+                change_from_baseline_pct=numbers["change_from_baseline_pct"][k],
+                percent_of_target=numbers["percent_of_target"][k],
+                trajectory=numbers["trajectory"][k],
+                tolerance=numbers["tolerance"][k],
+                points=numbers["points"][k],
+                points_available=numbers["points_available"][k],
+            )
+        )
+    return results
+
+
+def _will_meet(direction: str, forecast: float | None, target: float | None) -> bool | None:
+    if forecast is None or target is None:
+        return None
+    if direction == "increase":
+        return forecast >= target
+    if direction == "decrease":
+        return forecast <= target
+    return None
+
+
+def _forecast_periods(frame: pd.DataFrame) -> list[str | None]:
+    """The label of the period each forecast is read at."""
+    steps = (frame["forecast_ordinal"] - frame["latest_ordinal"]).to_numpy(dtype=float)
+    return [
+        latest.shift(int(step)).label if step == step else None
+        for latest, step in zip(frame["latest_period"].to_numpy(), steps, strict=True)
+    ]
 
 
 def _spc_by_indicator(summary: pd.DataFrame, pts: pd.DataFrame) -> dict[str, SpcOut]:

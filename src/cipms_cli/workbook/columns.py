@@ -7,6 +7,7 @@ distinct value, and the field type's checks stay defined in the model alone.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from math import isnan
@@ -47,6 +48,10 @@ def coerce_column(
     if coerce is to_number and set(map(type, cells)) == {float} and not any(map(isnan, cells)):
         return list(cells), []  # a column of plain numbers is already typed
     distinct = dict.fromkeys(cells)
+    if len(distinct) == 1 and type(cells[0]) is not bool:  # e.g. an empty optional column
+        typed, errors = _coerce_cells(coerce, name, cells[:1])
+        every = [dataclasses.replace(e, index=i) for e in errors for i in range(len(cells))]
+        return typed * len(cells), every
     if any(type(v) is bool for v in distinct):
         # True == 1 == 1.0 would share one slot; booleans coerce differently, so go cell by cell.
         return _coerce_cells(coerce, name, cells)

@@ -570,9 +570,9 @@ def _results_frame(
         is_count=known["unit"].isin([Unit.COUNT, Unit.DAYS]),
     )
     frame = frame.join(kinds, on="indicator_id")
-    frame["period"] = _parse_result_periods(frame, table, settings, out)
+    frame["period"], frame["period_ordinal"] = _parse_result_periods(frame, table, settings, out)
     frame = frame.dropna(subset=["period"])
-    frame["period_ordinal"] = [p.ordinal for p in frame["period"].to_numpy()]
+    frame["period_ordinal"] = frame["period_ordinal"].astype("int64")
     frame = _fill_values(frame, table, out)
     _check_values(frame, table, out)
     by_agency = frame["agency_id"].notna().any()
@@ -601,9 +601,14 @@ def _results_frame(
 
 def _parse_result_periods(
     frame: pd.DataFrame, table: Table, settings: Settings, out: ProblemCollector
-) -> list[Any]:
-    """Parse each distinct (period cell, frequency) once; report problems at every row."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's Period and its ordinal (NaN where the period is missing or invalid).
+
+    Each distinct (period cell, frequency) is parsed once, and problems are reported at
+    every row that holds it.
+    """
     parsed = np.full(len(frame), None, dtype=object)
+    ordinals = np.full(len(frame), np.nan)
     fiscal = settings.fiscal_year_start_month
     indices = frame["_index"].to_numpy()
     for freq in frame["frequency"].unique():
@@ -617,12 +622,15 @@ def _parse_result_periods(
             _parse_one_period(raw, freq, fiscal, table, partial(rows_of, k), out)
             for k, raw in enumerate(uniques)
         ]
-        parsed[rows] = np.array([*periods, None], dtype=object)[codes]  # code -1: empty
+        # Code -1 (an empty cell) picks the None / NaN appended at the end.
+        parsed[rows] = np.array([*periods, None], dtype=object)[codes]
+        known = [np.nan if p is None else p.ordinal for p in periods]
+        ordinals[rows] = np.array([*known, np.nan])[codes]
         for idx in rows_of(-1):
             out.at(
                 table, int(idx), "period", "missing-value", "the period is empty; it is required"
             )
-    return list(parsed)
+    return parsed, ordinals
 
 
 def _parse_one_period(

@@ -1,0 +1,38 @@
+"""Column coercion: each distinct value once, the same answers as cell by cell."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from cipms_cli.workbook.columns import _coerce_cells, coerce_column, field_coercer
+from cipms_cli.workbook.contract import ResultRow
+
+COLUMNS = [
+    ["abc", "abc", "abc"],  # one distinct value, invalid in every row
+    ["", "", ""],  # an empty optional column
+    [1.5, 2.0, 3.25],  # plain numbers pass straight through
+    [1.5, float("nan"), "7", "", "x"],
+    [True, 1, 1.0, "yes"],  # booleans must not share a slot with 1 and 1.0
+]
+
+
+@pytest.mark.parametrize("cells", COLUMNS)
+@pytest.mark.parametrize("name", ["value", "indicator_id", "period"])
+def test_distinct_value_coercion_matches_cell_by_cell(name, cells):
+    typed, errors = coerce_column(ResultRow, name, cells)
+    expected, expected_errors = _coerce_cells(field_coercer(ResultRow, name), name, cells)
+
+    assert [None if isinstance(v, float) and math.isnan(v) else v for v in typed] == [
+        None if isinstance(v, float) and math.isnan(v) else v for v in expected
+    ]
+    assert [(e.index, e.code, e.value) for e in errors] == [
+        (e.index, e.code, e.value) for e in expected_errors
+    ]
+
+
+def test_every_row_of_a_uniformly_wrong_column_is_reported():
+    _, errors = coerce_column(ResultRow, "value", ["abc"] * 4)
+
+    assert [(e.index, e.code) for e in errors] == [(i, "not-a-number") for i in range(4)]

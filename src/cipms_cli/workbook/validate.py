@@ -359,6 +359,16 @@ def _given(value: Any) -> bool:
     return value is not None and value == value
 
 
+def _without(frame: pd.DataFrame, drop: pd.Series) -> pd.DataFrame:
+    """``frame`` less the rows in ``drop``; no copy when there are none (the usual case)."""
+    return frame[~drop] if drop.any() else frame
+
+
+def _given_in(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The rows with a value in ``column``."""
+    return _without(frame, frame[column].isna())
+
+
 def _empty(model: type[BaseModel]) -> pd.DataFrame:
     return pd.DataFrame(columns=[*model.model_fields, "row", "_index"])
 
@@ -389,7 +399,7 @@ def _duplicates(
                 f"{what} {' / '.join(labels)} repeats row {first}; keep one of the two rows",
                 value=labels[-1],
             )
-    return frame[~dup]
+    return _without(frame, dup)
 
 
 def _outcomes_frame(
@@ -398,7 +408,7 @@ def _outcomes_frame(
     if OUTCOMES.name not in tables:
         return _empty(OUTCOMES.model)
     table = tables[OUTCOMES.name]
-    frame = _frame(OUTCOMES.model, typed[OUTCOMES.name], table).dropna(subset=["outcome_id"])
+    frame = _given_in(_frame(OUTCOMES.model, typed[OUTCOMES.name], table), "outcome_id")
     return _duplicates(frame, ["outcome_id"], table, "duplicate-outcome", "outcome", out)
 
 
@@ -441,7 +451,7 @@ def _indicators_frame(
     if INDICATORS.name not in tables:
         return _empty(INDICATORS.model)
     table = tables[INDICATORS.name]
-    frame = _frame(INDICATORS.model, typed[INDICATORS.name], table).dropna(subset=["indicator_id"])
+    frame = _given_in(_frame(INDICATORS.model, typed[INDICATORS.name], table), "indicator_id")
     frame = _duplicates(frame, ["indicator_id"], table, "duplicate-indicator", "indicator", out)
     fiscal = settings.fiscal_year_start_month
     frame["target_period_given"] = frame["target_period"].notna()
@@ -548,7 +558,7 @@ def _results_frame(
         # error (missing sheet or column) says what to fix first.
         return pd.DataFrame(columns=columns)
     table = tables[RESULTS.name]
-    frame = _frame(RESULTS.model, typed[RESULTS.name], table).dropna(subset=["indicator_id"])
+    frame = _given_in(_frame(RESULTS.model, typed[RESULTS.name], table), "indicator_id")
     known = indicators.set_index("indicator_id") if len(indicators) else None
     unknown = ~frame["indicator_id"].isin(indicators["indicator_id"])
     for idx, ind in zip(
@@ -562,7 +572,7 @@ def _results_frame(
             f"indicator '{ind}' is not on the Indicators sheet; add it there or correct the id",
             ind,
         )
-    frame = frame[~unknown]
+    frame = _without(frame, unknown)
     if known is None or frame.empty:
         return pd.DataFrame(columns=columns)
     kinds = known[["frequency", "source"]].assign(
@@ -571,7 +581,7 @@ def _results_frame(
     )
     frame = frame.join(kinds, on="indicator_id")
     frame["period"], frame["period_ordinal"] = _parse_result_periods(frame, table, settings, out)
-    frame = frame.dropna(subset=["period"])
+    frame = _given_in(frame, "period")
     frame["period_ordinal"] = frame["period_ordinal"].astype("int64")
     frame = _fill_values(frame, table, out)
     _check_values(frame, table, out)
@@ -595,7 +605,7 @@ def _results_frame(
             ind,
             Severity.WARNING,
         )
-    frame = frame[~derived]
+    frame = _without(frame, derived)
     return frame[columns].reset_index(drop=True)
 
 
@@ -714,7 +724,7 @@ def _fill_values(frame: pd.DataFrame, table: Table, out: ProblemCollector) -> pd
             Severity.WARNING,
         )
     frame["value"] = frame["value"].where(frame["value"].notna(), computed)
-    return frame.dropna(subset=["value"])
+    return _given_in(frame, "value")
 
 
 def _check_values(frame: pd.DataFrame, table: Table, out: ProblemCollector) -> None:

@@ -26,7 +26,7 @@ def default_as_of(
     if results.empty:
         return None
     # Rows share one Period object per distinct label, so identity removes the repeats cheaply.
-    distinct = {id(p): p for p in results["period"]}.values()
+    distinct = {id(p): p for p in results["period"].to_numpy()}.values()
     return max(p.end for p in distinct)
 
 

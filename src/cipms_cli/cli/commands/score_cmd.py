@@ -201,7 +201,7 @@ def render_text(card: Scorecard, output: Path | None, inputs: list[str]) -> None
 
         buffer = io.StringIO()
         out = Console(file=buffer, width=160, no_color=True, highlight=False)
-    out.print(render_table(_title(card), columns, rows, out.width), end="", soft_wrap=True)
+    out.print(render_table(_title(card), columns, rows, out.width), soft_wrap=True)
     if card.learners is not None:
         from cipms_cli.cli.commands.learners_cmd import render_lsa
 

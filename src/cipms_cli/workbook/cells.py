@@ -9,6 +9,7 @@ locate and report the problem.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from typing import Any
@@ -81,10 +82,17 @@ def to_bool(value: Any) -> bool | None:
 
 def normalise_key(text: Any) -> str:
     """Header and sheet names compare case- and whitespace-insensitively."""
-    s = str(text).strip().lower()
-    s = re.sub(r"[\s\-/.]+", "_", s)
-    s = re.sub(r"[^\w]", "", s)
-    return s.strip("_")
+    return _normalised(str(text))
+
+
+@functools.lru_cache(maxsize=8192)  # headers repeat in every file of a batch
+def _normalised(text: str) -> str:
+    s = _SEPARATORS.sub("_", text.strip().lower())
+    return _NOT_WORD.sub("", s).strip("_")
+
+
+_SEPARATORS = re.compile(r"[\s\-/.]+")
+_NOT_WORD = re.compile(r"[^\w]")
 
 
 def to_date(value: Any) -> dt.date | None:

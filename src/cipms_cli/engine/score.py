@@ -360,6 +360,23 @@ _NUMBER_FIELDS = {
 }
 
 
+_ROW_FIELDS = [
+    "indicator_id",
+    "name",
+    "outcome_id",
+    "measure_type",
+    "unit",
+    "frequency",
+    "owner",
+    "key",
+    "baseline_period",
+    "baseline_source",
+    "latest_period",
+    "target_period",
+    "status",
+]
+
+
 def _indicator_scores(
     frame: pd.DataFrame,
     spc: dict[str, SpcOut],
@@ -377,8 +394,10 @@ def _indicator_scores(
     directions = frame["direction"].astype(str).tolist()
     periods = _forecast_periods(frame)
     results = []
+    # itertuples builds a tuple per row, so only the columns still read per row go in.
+    fields = frame[_ROW_FIELDS]
     row: Any
-    for k, row in enumerate(frame.itertuples(index=False)):
+    for k, row in enumerate(fields.itertuples(index=False)):
         ind = row.indicator_id
         results.append(
             IndicatorScore(

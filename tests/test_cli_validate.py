@@ -268,3 +268,30 @@ def test_a_sheet_the_scan_cannot_read_is_unreadable_either_way(
 
     assert result.exit_code == 3
     assert "bad.xlsx" in result.stderr
+
+
+def test_indicator_checks_report_each_field_at_its_cell(cli, tmp_path):
+    # A percent indicator: target, baseline and minimum standard must lie in 0-100; weights,
+    # tolerances and fixed SPC baselines have their own limits.
+    wb = openpyxl.load_workbook(hostile.io.BytesIO(minimal_workbook()))
+    ws = wb["Indicators"]
+    for column, header in enumerate(
+        ["baseline_value", "minimum_standard", "weight", "tolerance", "spc_baseline_points"], 9
+    ):
+        ws.cell(1, column, header)
+    for cell, value in [("E2", "percent"), ("G2", 140), ("I2", 120), ("J2", -5)]:
+        ws[cell] = value
+    for cell, value in [("K2", -1), ("L2", -2), ("M2", 5)]:
+        ws[cell] = value
+    path = write(tmp_path, "i.xlsx", hostile.save(wb))
+
+    errors = json.loads(cli("validate", path, "-f", "json").stdout)["files"][0]["errors"]
+
+    assert {(e["cell"], e["code"]) for e in errors if e["sheet"] == "Indicators"} == {
+        ("G2", "percent-out-of-range"),
+        ("I2", "percent-out-of-range"),
+        ("J2", "percent-out-of-range"),
+        ("K2", "negative-weight"),
+        ("L2", "negative-tolerance"),
+        ("M2", "invalid-spc-baseline"),
+    }

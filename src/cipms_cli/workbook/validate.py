@@ -480,7 +480,8 @@ def _indicators_frame(
             frame["_index"], frame["rebase_periods"], frame["frequency"], strict=True
         )
     ]
-    for idx, rec in zip(frame["_index"], frame.itertuples(index=False), strict=True):
+    checked = frame[_CHECKED_FIELDS]  # itertuples builds a tuple per row: only what is checked
+    for idx, rec in zip(frame["_index"], checked.itertuples(index=False), strict=True):
         _check_indicator(out, table, int(idx), rec)
     return frame
 
@@ -499,6 +500,19 @@ def _parse_rebase(
             if period is not None:
                 periods.append(period)
     return tuple(sorted(periods))
+
+
+_CHECKED_FIELDS = [
+    "baseline_value",
+    "minimum_standard",
+    "spc_baseline_points",
+    "target_period",
+    "target_period_given",
+    "target_value",
+    "tolerance",
+    "unit",
+    "weight",
+]
 
 
 def _check_indicator(out: ProblemCollector, table: Table, idx: int, rec: Any) -> None:

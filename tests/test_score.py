@@ -225,3 +225,25 @@ def test_points_read_lazily_match_the_json_document(tmp_path):
     assert up.spc.points == [
         type(up.spc.points[0])(**p) for p in json_up["spc"]["points"]
     ]  # a lazy sequence compares equal to the list of the same points
+
+
+def test_a_workbook_with_indicators_but_no_results_scores_every_indicator_as_no_data(cli, tmp_path):
+    doc = scored(tmp_path, workbook([]), cli=cli)
+
+    assert {i["status"] for i in doc["indicators"]} == {"no_data"}
+    assert all(i["spc"]["points"] == [] for i in doc["indicators"])
+    assert all(i["spc"]["mean"] is None for i in doc["indicators"])
+    assert doc["summary"]["score"] is None
+
+
+def test_a_blank_workbook_scores_to_an_empty_scorecard(cli, tmp_path):
+    path = tmp_path / "blank.xlsx"
+    assert cli("init", path).exit_code == 0
+
+    as_json = cli("score", path, "-f", "json")
+    as_text = cli("score", path)
+
+    assert as_json.exit_code == 0, as_json.stderr
+    assert json.loads(as_json.stdout)["indicators"] == []
+    assert as_text.exit_code == 0
+    assert "no indicators to score yet" in as_text.stdout

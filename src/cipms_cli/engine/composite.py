@@ -30,7 +30,8 @@ class Composite:
 
 def attainment(frame: pd.DataFrame) -> pd.Series:
     """latest/target (increase) or target/latest (decrease); NaN when it cannot be judged."""
-    latest, target = frame["latest_value"], frame["target_value"]
+    # An empty series leaves latest_value as object dtype, where NaN would not propagate.
+    latest, target = frame["latest_value"].astype(float), frame["target_value"].astype(float)
     direction = frame["direction"].astype(str)
     with np.errstate(divide="ignore", invalid="ignore"):
         up = np.where(target > 0, latest / target, np.where(latest >= target, np.inf, 0.0))

@@ -479,7 +479,8 @@ def _spc_by_indicator(summary: pd.DataFrame, pts: pd.DataFrame) -> dict[str, Spc
     # points are one slice of every column.
     ids = pts["indicator_id"].to_numpy()
     starts = group_starts(ids).tolist()
-    for a, b in zip(starts, [*starts[1:], len(ids)], strict=True):
+    stops = [*starts[1:], len(ids)] if starts else []
+    for a, b in zip(starts, stops, strict=True):
         out[ids[a]].points = SpcPoints(source, a, b)
     return out
 

@@ -17,7 +17,7 @@ def build_series(results: pd.DataFrame, as_of: dt.date | None = None) -> pd.Data
     differences of ordinals are numbers of periods.
     """
     if results.empty:
-        return pd.DataFrame(columns=SERIES_COLUMNS)
+        return _empty_series()
     frame = results[["indicator_id", "period", "value", "numerator", "denominator"]].copy()
     periods = frame["period"].to_numpy()  # iterating the array is twice as fast as the Series
     frame["ordinal"] = [p.ordinal for p in periods]
@@ -27,6 +27,20 @@ def build_series(results: pd.DataFrame, as_of: dt.date | None = None) -> pd.Data
     frame = frame.astype({"value": float, "numerator": float, "denominator": float})
     frame = frame.sort_values(["indicator_id", "ordinal"], kind="stable")
     return frame[SERIES_COLUMNS].reset_index(drop=True)
+
+
+def _empty_series() -> pd.DataFrame:
+    """No rows, but the column types of a real series, so that sums and ratios stay numeric."""
+    numbers = {c: pd.Series(dtype=float) for c in ("value", "numerator", "denominator")}
+    return pd.DataFrame(
+        {
+            "indicator_id": pd.Series(dtype=object),
+            "period": pd.Series(dtype=object),
+            "ordinal": pd.Series(dtype="int64"),
+            "end": pd.Series(dtype=object),
+            **numbers,
+        }
+    )[SERIES_COLUMNS]
 
 
 def group_starts(keys: np.ndarray) -> np.ndarray:

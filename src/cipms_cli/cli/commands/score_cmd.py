@@ -229,6 +229,8 @@ def _footer(card: Scorecard) -> str:
         if s["stars"] is None
         else "★" * s["stars"] + "☆" * (3 - s["stars"]) + f" ({s['stars']} of 3)"
     )
+    if not counts:
+        counts = "no indicators to score yet; add them on the Indicators sheet"
     lines = [f"Status: {counts}", f"Score {score}   Stars {stars}"]
     if s["key_failures"]:
         lines.append(

@@ -247,3 +247,32 @@ def test_a_blank_workbook_scores_to_an_empty_scorecard(cli, tmp_path):
     assert json.loads(as_json.stdout)["indicators"] == []
     assert as_text.exit_code == 0
     assert "no indicators to score yet" in as_text.stdout
+
+
+def test_text_piped_into_head_exits_0_quietly(tmp_path):
+    # 800 indicators make about 94 KB of text, more than a pipe holds, so `head` really
+    # closes the pipe while cipms is still writing.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    generator = Path(__file__).parent.parent / "benchmarks" / "generate.py"
+    book = tmp_path / "big.xlsx"
+    subprocess.run(
+        [sys.executable, str(generator), "--indicators", "800", "--periods", "4", "-o", str(book)],
+        check=True,
+        capture_output=True,
+    )
+    done = subprocess.run(
+        [
+            "bash",
+            "-c",
+            f"set -o pipefail; '{sys.executable}' -m cipms_cli score '{book}' | head -1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.stdout.splitlines() == [f"{book} — as of 2000-12-31"]
+    assert done.stderr == ""
+    assert done.returncode == 0  # with pipefail, cipms's own exit status

@@ -34,7 +34,13 @@ def stderr_console() -> Console:
 def stdout_console() -> Console:
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=False)
+    class _Stdout(Console):
+        def on_broken_pipe(self) -> None:
+            # rich exits 1 here; a reader that went away (`| head`) is not a failed check,
+            # so hand it to handled(), which exits 0 quietly.
+            raise BrokenPipeError
+
+    return _Stdout(highlight=False, soft_wrap=False)
 
 
 def err(message: str) -> None:

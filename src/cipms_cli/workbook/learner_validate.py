@@ -475,6 +475,8 @@ def _drop_repeats(
 
 def _records(frame: pd.DataFrame) -> Iterator[Any]:
     """Rows as named tuples (columns as attributes, ``position`` locating the cell)."""
+    if frame.empty:  # the usual case (no problem found); itertuples builds a class per call
+        return iter(())
     return frame.itertuples()
 
 

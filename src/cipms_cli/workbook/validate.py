@@ -342,24 +342,35 @@ def _read_agency(book: RawWorkbook, sheet: str | None, out: ProblemCollector) ->
 def _frame(model: type[BaseModel], typed: dict[str, list[Any]], table: Table) -> pd.DataFrame:
     """Numbers become float columns (NaN when blank); everything else keeps None."""
     columns = {
-        name: _floats(values) if _is_number(model, name) else pd.Series(values, dtype=object)
+        name: _floats(values) if _is_number(model, name) else _objects(values)
         for name, values in typed.items()
     }
     frame = pd.DataFrame(columns)
-    frame["row"] = np.fromiter(table.row_numbers, dtype=np.int64, count=len(table))
+    rows = table.row_numbers
+    frame["row"] = (
+        np.arange(rows.start, rows.stop, dtype=np.int64)
+        if isinstance(rows, range)
+        else np.fromiter(rows, dtype=np.int64, count=len(rows))
+    )
     frame["_index"] = range(len(table))
     return frame
 
 
+def _objects(values: list[Any]) -> pd.Series:
+    if values and values[0] is None and values.count(None) == len(values):
+        return pd.Series(np.full(len(values), None, dtype=object))  # an absent optional column
+    return pd.Series(values, dtype=object)
+
+
 def _floats(values: list[Any]) -> pd.Series:
-    """A float column, NaN where blank. pandas converts a list holding None ten times slower
-    than numpy converts plain floats, and an all-blank optional column is common."""
+    """A float column, NaN where blank. pandas converts a list holding None several times
+    slower than numpy converts plain floats, and an all-blank optional column is common."""
+    if None not in values:
+        return pd.Series(np.array(values, dtype=float))
     if values.count(None) == len(values):
         return pd.Series(np.full(len(values), np.nan))
-    try:
-        return pd.Series(np.array(values, dtype=float))
-    except TypeError:  # some blanks (None) among the numbers
-        return pd.Series(values, dtype=float)
+    nan = float("nan")  # numbers with some blanks: this is faster than pandas' conversion
+    return pd.Series(np.array([nan if v is None else v for v in values], dtype=float))
 
 
 def _is_number(model: type[BaseModel], name: str) -> bool:

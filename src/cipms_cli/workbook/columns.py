@@ -8,9 +8,8 @@ distinct value, and the field type's checks stay defined in the model alone.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from math import isnan
 from typing import Any
 
 from pydantic import BaseModel
@@ -45,8 +44,8 @@ def coerce_column(
     straight through a number column.
     """
     coerce = field_coercer(model, name)
-    if coerce is to_number and set(map(type, cells)) == {float} and not any(map(isnan, cells)):
-        return list(cells), []  # a column of plain numbers is already typed
+    if coerce is to_number:
+        return _coerce_numbers(name, cells)
     distinct = dict.fromkeys(cells)
     if len(distinct) == 1 and type(cells[0]) is not bool:  # e.g. an empty optional column
         typed, errors = _coerce_cells(coerce, name, cells[:1])
@@ -55,26 +54,48 @@ def coerce_column(
     if any(type(v) is bool for v in distinct):
         # True == 1 == 1.0 would share one slot; booleans coerce differently, so go cell by cell.
         return _coerce_cells(coerce, name, cells)
-    numbers_pass = coerce is to_number
+    mapping, failed = _coerce_distinct(coerce, distinct)
+    return list(map(mapping.__getitem__, cells)), _errors(name, cells, failed)
+
+
+def _coerce_numbers(name: str, cells: list[Any]) -> tuple[list[Any], list[CellError]]:
+    """A number column: floats pass straight through; every other distinct value (blanks,
+    numbers typed as text, NaN) goes through to_number once."""
+    others = {c for c in cells if type(c) is not float or c != c}
+    if not others:
+        return list(cells), []  # a column of plain numbers is already typed
+    if any(type(v) is bool for v in others):
+        return _coerce_cells(to_number, name, cells)  # True == 1 would share a slot
+    mapping, failed = _coerce_distinct(to_number, others)
+    if len(others) == 1 and cells.count(cell := next(iter(others))) == len(cells):
+        typed = [mapping[cell]] * len(cells)  # e.g. an empty optional column
+    else:
+        typed = [c if type(c) is float and c == c else mapping[c] for c in cells]
+    return typed, _errors(name, cells, failed)
+
+
+def _coerce_distinct(
+    coerce: Callable[[Any], Any], values: Iterable[Any]
+) -> tuple[dict[Any, Any], dict[Any, PydanticCustomError]]:
     mapping: dict[Any, Any] = {}
     failed: dict[Any, PydanticCustomError] = {}
-    for value in distinct:
-        if numbers_pass and type(value) is float and value == value:
-            mapping[value] = value
-            continue
+    for value in values:
         try:
             mapping[value] = coerce(value)
         except PydanticCustomError as exc:
             mapping[value] = None
             failed[value] = exc
-    out = list(map(mapping.__getitem__, cells))
-    errors = []
-    if failed:
-        for i, cell in enumerate(cells):
-            if cell in failed:
-                problem = failed[cell]
-                errors.append(CellError(i, name, problem.type, problem.message(), cell))
-    return out, errors
+    return mapping, failed
+
+
+def _errors(name: str, cells: list[Any], failed: dict[Any, PydanticCustomError]) -> list[CellError]:
+    if not failed:
+        return []
+    return [
+        CellError(i, name, failed[cell].type, failed[cell].message(), cell)
+        for i, cell in enumerate(cells)
+        if cell in failed
+    ]
 
 
 def _coerce_cells(

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import pickle
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -81,9 +82,25 @@ class CombinedAgency:
     agency_id: str
     agency: dict[str, Any]
     files: list[str]  # in return order
-    data: Any  # WorkbookData of the combined returns; None once scored
+    data: Any  # WorkbookData of the combined returns, without the extras; None once scored
     figures: list[UsedFigure]
     definitions: pd.DataFrame  # the indicator definitions used, indexed by indicator_id
+    # Learner sheets and other extras of each return, pickled: a few KB each, where the
+    # frames themselves take ten times that. Unpacked for scoring, agency by agency.
+    extras: dict[str, list[tuple[OrderKey, bytes]]] = field(default_factory=dict)
+
+    def scoring_data(self) -> Any:
+        """The combined workbook with its extras stacked, ready for the engine."""
+        stacked = {
+            name: _stacked([(order, pickle.loads(packed)) for order, packed in parts])
+            for name, parts in self.extras.items()
+        }
+        return dataclasses.replace(self.data, **stacked) if stacked else self.data
+
+    def release(self) -> None:
+        """Scored: from here on only the tidy rows are needed."""
+        self.data = None
+        self.extras = {}
 
 
 @dataclass
@@ -104,7 +121,9 @@ class _AgencyReturns:
     outcomes: dict[str, tuple[OrderKey, dict[str, Any]]] = field(default_factory=dict)
     # one (order, figure), or a list of them when returns repeat the figure
     figures: dict[tuple[str, Period], Given | list[Given]] = field(default_factory=dict)
-    extras: dict[str, list[tuple[OrderKey, Any]]] = field(default_factory=lambda: defaultdict(list))
+    extras: dict[str, list[tuple[OrderKey, bytes]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
     indicator_dtypes: dict[str, Any] = field(default_factory=dict)
     outcome_dtypes: dict[str, Any] = field(default_factory=dict)
 
@@ -174,7 +193,7 @@ class Combiner:
                 acc.figures[key] = [given, (order, figure)]
         if own:
             for name, frame in ret.extras.items():
-                acc.extras[name].append((order, frame))
+                acc.extras[name].append((order, pickle.dumps(frame, pickle.HIGHEST_PROTOCOL)))
 
     def finish(self) -> tuple[list[CombinedAgency], list[BatchProblem]]:
         combined, problems = [], list(self._problems)
@@ -279,8 +298,6 @@ def _combine(acc: _AgencyReturns) -> tuple[CombinedAgency, list[BatchProblem]]:
         results=_results_frame(figures),
         sheets={},
     )
-    for name, frames in acc.extras.items():
-        setattr(data, name, _stacked(frames))
     files = [path for _, path in sorted(acc.files)]
     return (
         CombinedAgency(
@@ -290,6 +307,7 @@ def _combine(acc: _AgencyReturns) -> tuple[CombinedAgency, list[BatchProblem]]:
             data,
             figures,
             indicators.set_index("indicator_id", drop=False),
+            dict(acc.extras),
         ),
         problems,
     )

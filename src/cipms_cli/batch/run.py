@@ -110,13 +110,17 @@ def _files_row_only(ret: FileReturn) -> FileReturn:
 
 
 def _score_all(result: BatchResult, workers: Workers) -> None:
-    for agency in result.agencies:
+    agencies = result.agencies
+    for agency in agencies:
         result.as_of[agency.agency_id] = agency_as_of(agency, result.as_of_text)
-    tasks = [(a.data, result.as_of[a.agency_id]) for a in result.agencies]
-    scored = workers.score(tasks)
-    del tasks
-    for agency, (score, failure) in zip(result.agencies, scored, strict=True):
-        agency.data = None  # scored: from here on only the tidy rows are needed
+
+    def task(i: int) -> ScoreTask:
+        # Built only when its turn comes, so that the unpacked learner records of just a
+        # few agencies are in memory at once.
+        return agencies[i].scoring_data(), result.as_of[agencies[i].agency_id]
+
+    for agency, (score, failure) in zip(agencies, workers.score(len(agencies), task), strict=True):
+        agency.release()
         if score is not None:
             result.scores[agency.agency_id] = score
         else:
@@ -197,17 +201,40 @@ class Workers:
             return
         yield from self._read_in_pool(paths)
 
-    def score(self, tasks: list[ScoreTask]) -> list[tuple[AgencyScore | None, str | None]]:
-        if self.jobs <= 1 or len(tasks) <= 1:
-            return [score_agency(t) for t in tasks]
+    def score(
+        self, count: int, task: Callable[[int], ScoreTask]
+    ) -> Iterator[tuple[AgencyScore | None, str | None]]:
+        """The score of each of ``count`` tasks, in order; ``task(i)`` builds the i-th."""
+        if self.jobs <= 1 or count <= 1:
+            for i in range(count):
+                yield score_agency(task(i))
+            return
+        done = 0
         try:
-            with self._interrupts.held():
-                results = self._executor().map(score_agency, tasks)
-            return list(results)
+            for outcome in self._score_in_pool(count, task):
+                done += 1
+                yield outcome
         except BrokenProcessPool:
             self._interrupts.check()
-            self._shutdown()  # a worker died; score here instead
-            return [score_agency(t) for t in tasks]
+            self._shutdown()  # a worker died; score the rest here instead
+            for i in range(done, count):
+                yield score_agency(task(i))
+
+    def _score_in_pool(
+        self, count: int, task: Callable[[int], ScoreTask]
+    ) -> Iterator[tuple[AgencyScore | None, str | None]]:
+        """At most a few tasks in flight, so that memory does not grow with the agencies."""
+        pool = self._executor()
+        limit = self.jobs * IN_FLIGHT_PER_JOB
+        pending: dict[int, Future[tuple[AgencyScore | None, str | None]]] = {}
+        submitted = 0
+        for i in range(count):
+            while submitted < count and len(pending) < limit:
+                work = task(submitted)
+                with self._interrupts.held():  # submitting may fork a worker
+                    pending[submitted] = pool.submit(score_agency, work)
+                submitted += 1
+            yield pending.pop(i).result()
 
     def _read_in_pool(self, paths: Sequence[str]) -> Iterator[FileReturn]:
         queue = iter(paths)

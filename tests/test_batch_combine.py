@@ -219,6 +219,37 @@ def test_a_worker_dying_on_one_file_loses_only_that_file(tmp_path, monkeypatch):
     assert sorted(result.scores) == ["AG01", "AG02", "AG03", "AG04"]
 
 
+_MAIN_PID = __import__("os").getpid()
+
+
+def _dies_scoring_ag03_in_a_worker(task):
+    import os
+
+    from cipms_cli.batch.scored import score_agency as real
+
+    if task[0].path == "AG03" and os.getpid() != _MAIN_PID:
+        os._exit(1)  # a worker killed mid-score (out of memory, a native crash)
+    return real(task)
+
+
+def test_a_worker_dying_while_scoring_leaves_every_agency_scored(tmp_path, monkeypatch):
+    import cipms_cli.batch.run as run_module
+
+    monkeypatch.setattr(run_module, "score_agency", _dies_scoring_ag03_in_a_worker)
+    paths = [
+        write_return(tmp_path / f"{agency}_2024-Q1.xlsx", agency_id=agency)
+        for agency in ("AG01", "AG02", "AG03", "AG04", "AG05")
+    ]
+    expected = run_batch([str(p) for p in paths], jobs=1)
+
+    result = run_batch([str(p) for p in paths], jobs=2)
+
+    assert sorted(result.scores) == ["AG01", "AG02", "AG03", "AG04", "AG05"]
+    assert {a: s.summary for a, s in result.scores.items()} == {
+        a: s.summary for a, s in expected.scores.items()
+    }
+
+
 def test_learner_sheets_are_stacked_the_later_return_winning():
     import dataclasses
     import datetime as dt

@@ -7,6 +7,7 @@ cached value, merged ranges).
 
 from __future__ import annotations
 
+import contextlib
 import io
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -57,6 +58,27 @@ class RawWorkbook:
                 ) from exc
             self._cache[sheet] = data
         return self._cache[sheet]
+
+
+def read_ahead(source: str) -> Future[RawWorkbook]:
+    """Open ``source`` and parse its sheets in a background thread.
+
+    python-calamine releases the GIL while it parses, so a command can import pandas and
+    pydantic (about half a second) while the file is read, instead of one after the other.
+    """
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cipms-read")
+    opened = pool.submit(_open_and_parse, source)
+    pool.shutdown(wait=False)
+    return opened
+
+
+def _open_and_parse(source: str) -> RawWorkbook:
+    book = open_workbook(source)
+    for sheet in book.sheet_names:
+        # A sheet that cannot be parsed is left for validation to report, if it matters.
+        with contextlib.suppress(UnreadableInput):
+            book.rows(sheet)
+    return book
 
 
 def open_workbook(source: str) -> RawWorkbook:

@@ -7,6 +7,7 @@ column, cell and value, in the spirit of pandera's lazy validation.
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -82,11 +83,14 @@ class ValidationReport:
         return not self.errors
 
 
-def validate_source(source: str) -> ValidationReport:
-    """Open and validate ``source``; an unreadable file becomes a report, not an exception."""
+def validate_source(source: str, opened: Future[RawWorkbook] | None = None) -> ValidationReport:
+    """Open and validate ``source``; an unreadable file becomes a report, not an exception.
+
+    ``opened``: the file already being read (``reader.read_ahead``).
+    """
     try:
         with paused_gc():
-            book = open_workbook(source)
+            book = opened.result() if opened is not None else open_workbook(source)
             return validate_workbook(book)
     except UnreadableInput as exc:
         problem = Problem(exc.code, Severity.ERROR, exc.message, exc.path or source)

@@ -71,14 +71,15 @@ def learners(
             resolve_as_of,
         )
         from cipms_cli.cli.emit import emit_text, resolve_format
-        from cipms_cli.engine import lsa
-        from cipms_cli.output import learners as views
-        from cipms_cli.periods import Frequency
 
         chosen = resolve_format(
             fmt.value if fmt else None, output, [f.value for f in LearnersFormat], "text"
         )
-        data = checked_workbook(file).data
+        data = checked_workbook(file).data  # first: it reads the file while pandas is imported
+        from cipms_cli.engine import lsa
+        from cipms_cli.output import learners as views
+        from cipms_cli.periods import Frequency
+
         assert data is not None
         if data.learners is None:
             console.err(

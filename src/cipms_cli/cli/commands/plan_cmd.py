@@ -122,10 +122,11 @@ def build_report_context(
 ) -> dict[str, Any]:
     """Validate (exit 1 with the errors if invalid), score, and build the report context."""
     from cipms_cli.cli.commands.score_cmd import checked_workbook, merged_settings, resolve_as_of
+
+    data = checked_workbook(file).data  # first: it reads the file while pandas is imported
     from cipms_cli.engine.score import score_workbook
     from cipms_cli.reports.context import build_context
 
-    data = checked_workbook(file).data
     assert data is not None
     settings = merged_settings(data.settings, config)
     card = score_workbook(

@@ -39,14 +39,13 @@ def validate(
     """
     with console.handled():
         from cipms_cli.cli.emit import emit_text, resolve_format
-        from cipms_cli.workbook.validate import validate_source
 
         chosen = resolve_format(fmt.value if fmt else None, output, ["text", "json", "csv"], "text")
         if files.count("-") > 1:
             from cipms_cli.errors import UsageError
 
             raise UsageError("stdin (-) can be read only once")
-        reports = [validate_source(f) for f in files]
+        reports = _validated(files)
         if chosen == "json":
             from cipms_cli.output.formats import to_json
             from cipms_cli.output.validation import validation_document
@@ -61,6 +60,24 @@ def validate(
             _render_text(reports, output, files)
         _summarise(reports)
         raise typer.Exit(exit_code(reports))
+
+
+def _validated(files: list[str]) -> list[ValidationReport]:
+    """Each file's report. The next file is parsed in a background thread while this one
+    is checked, and the first while pandas is imported (python-calamine releases the GIL)."""
+    from cipms_cli.workbook.reader import read_ahead
+
+    if not files:
+        return []
+    opened = read_ahead(files[0])
+    from cipms_cli.workbook.validate import validate_source
+
+    reports = []
+    for i, file in enumerate(files):
+        following = read_ahead(files[i + 1]) if i + 1 < len(files) else None
+        reports.append(validate_source(file, opened))
+        opened = following
+    return reports
 
 
 def exit_code(reports: list[ValidationReport]) -> ExitCode:

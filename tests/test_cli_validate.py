@@ -286,3 +286,25 @@ def test_indicator_checks_report_each_field_at_its_cell(cli, tmp_path):
         ("L2", "negative-tolerance"),
         ("M2", "invalid-spc-baseline"),
     }
+
+
+def test_reading_ahead_parses_only_the_contract_sheets(tmp_path):
+    from cipms_cli.workbook.reader import read_ahead
+
+    wb = openpyxl.load_workbook(hostile.io.BytesIO(minimal_workbook()))
+    wb.create_sheet("Raw data").append(["a big export nobody asked cipms to read"])
+    path = write(tmp_path, "w.xlsx", hostile.save(wb))
+
+    book = read_ahead(str(path)).result()
+
+    assert sorted(book._cache) == ["Indicators", "Outcomes", "Results"]
+    assert "Raw data" in book.sheet_names
+
+
+def test_reading_ahead_an_unreadable_file_reports_it_when_validated(cli, tmp_path):
+    path = write(tmp_path, "notes.xlsx", b"just some notes\n")
+
+    result = cli("score", path)
+
+    assert result.exit_code == 3
+    assert "not a spreadsheet" in result.stderr

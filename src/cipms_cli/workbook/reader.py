@@ -73,9 +73,13 @@ def read_ahead(source: str) -> Future[RawWorkbook]:
 
 
 def _open_and_parse(source: str) -> RawWorkbook:
+    from cipms_cli.workbook.sheets import match_sheet  # imported here, off the main thread
+
     book = open_workbook(source)
     for sheet in book.sheet_names:
-        # A sheet that cannot be parsed is left for validation to report, if it matters.
+        if match_sheet(sheet) is None:
+            continue  # not part of the contract (a notes or raw-data tab): never read
+        # A sheet that cannot be parsed is left for validation to report.
         with contextlib.suppress(UnreadableInput):
             book.rows(sheet)
     return book

@@ -43,15 +43,10 @@ def _empty_series() -> pd.DataFrame:
     )[SERIES_COLUMNS]
 
 
-def group_starts(keys: np.ndarray) -> np.ndarray:
-    """Where each run of equal keys begins, in a column sorted by key (as the series is)."""
+def group_runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and stop (exclusive) of each run of equal keys, in a column sorted by key (as
+    the series is)."""
     if len(keys) == 0:
-        return np.array([], dtype=int)
-    return np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-
-
-def positions_in_groups(keys: np.ndarray) -> np.ndarray:
-    """0, 1, 2, ... within each run of equal keys."""
-    starts = group_starts(keys)
-    lengths = np.diff(np.r_[starts, len(keys)])
-    return np.arange(len(keys)) - np.repeat(starts, lengths)
+        return np.array([], dtype=int), np.array([], dtype=int)
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    return starts, np.r_[starts[1:], len(keys)]

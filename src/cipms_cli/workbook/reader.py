@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import io
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
@@ -20,6 +21,7 @@ from cipms_cli.workbook.cellscan import CellFlag, scan_cells, uses_1904_dates
 from cipms_cli.workbook.guard import load_input, sniff
 
 Cell = Any
+T = TypeVar("T")
 _SCAN_IN_THREAD_BYTES = 1 << 20
 
 
@@ -39,10 +41,14 @@ class RawWorkbook:
         """Error cells, uncalculated formulas and merges, by sheet (UnreadableInput if bad)."""
         return self._flags.result()
 
-    def preload(self, sheets: list[str]) -> None:
-        """Parse these sheets now, while the cell scan is still running beside the parser."""
+    def preload(self, sheets: Iterable[str]) -> None:
+        """Parse these sheets now, while the cell scan is still running beside the parser.
+
+        A sheet that cannot be parsed is left for the read that needs it to report.
+        """
         for sheet in sheets:
-            self.rows(sheet)
+            with contextlib.suppress(UnreadableInput):
+                self.rows(sheet)
 
     def rows(self, sheet: str) -> list[list[Cell]]:
         """All rows from A1, so that ``rows[i][j]`` is Excel row ``i + 1``, column ``j``."""
@@ -66,23 +72,23 @@ def read_ahead(source: str) -> Future[RawWorkbook]:
     python-calamine releases the GIL while it parses, so a command can import pandas and
     pydantic (about half a second) while the file is read, instead of one after the other.
     """
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cipms-read")
-    opened = pool.submit(_open_and_parse, source)
-    pool.shutdown(wait=False)
-    return opened
+    return _in_background("cipms-read", _open_and_parse, source)
 
 
 def _open_and_parse(source: str) -> RawWorkbook:
     from cipms_cli.workbook.sheets import match_sheet  # imported here, off the main thread
 
     book = open_workbook(source)
-    for sheet in book.sheet_names:
-        if match_sheet(sheet) is None:
-            continue  # not part of the contract (a notes or raw-data tab): never read
-        # A sheet that cannot be parsed is left for validation to report.
-        with contextlib.suppress(UnreadableInput):
-            book.rows(sheet)
+    # Only the contract's sheets: a notes or raw-data tab is never read.
+    book.preload(s for s in book.sheet_names if match_sheet(s) is not None)
     return book
+
+
+def _in_background(thread: str, work: Callable[..., T], *args: Any, **kwargs: Any) -> Future[T]:
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=thread)
+    future = pool.submit(work, *args, **kwargs)
+    pool.shutdown(wait=False)  # the thread ends with the work; nobody waits for the pool
+    return future
 
 
 def open_workbook(source: str) -> RawWorkbook:
@@ -97,9 +103,7 @@ def open_bytes(data: bytes, name: str) -> RawWorkbook:
     # runs beside it (RawWorkbook.flags waits for it). A small file is scanned at once: a
     # thread would cost more than it saves, and batch workers already keep the cores busy.
     if len(data) >= _SCAN_IN_THREAD_BYTES:
-        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cipms-cellscan")
-        flags = pool.submit(scan_cells, data, kind, name=name)
-        pool.shutdown(wait=False)
+        flags = _in_background("cipms-cellscan", scan_cells, data, kind, name=name)
     else:
         flags = Future()
         flags.set_result(scan_cells(data, kind, name=name))

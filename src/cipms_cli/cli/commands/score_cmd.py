@@ -80,15 +80,9 @@ def build_scorecard(file: str, as_of: str | None, config: Path | None) -> Scorec
 
 
 def checked_workbook(file: str) -> ValidationReport:
-    from cipms_cli.gcpause import paused_gc
-    from cipms_cli.workbook.reader import read_ahead
+    from cipms_cli.cli.commands.validate_cmd import validated
 
-    with paused_gc():
-        opened = read_ahead(file)
-        # Imported while the file is parsed in the background (the import takes ~0.45 s).
-        from cipms_cli.workbook.validate import validate_source
-
-        report = validate_source(file, opened)
+    [report] = validated([file])
     if not report.readable:
         console.err(f"{report.path}: {report.errors[0].message}")
         raise typer.Exit(ExitCode.UNREADABLE)

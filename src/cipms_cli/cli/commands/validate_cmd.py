@@ -45,7 +45,7 @@ def validate(
             from cipms_cli.errors import UsageError
 
             raise UsageError("stdin (-) can be read only once")
-        reports = _validated(files)
+        reports = validated(files)
         if chosen == "json":
             from cipms_cli.output.formats import to_json
             from cipms_cli.output.validation import validation_document
@@ -62,15 +62,18 @@ def validate(
         raise typer.Exit(exit_code(reports))
 
 
-def _validated(files: list[str]) -> list[ValidationReport]:
-    """Each file's report. The next file is parsed in a background thread while this one
-    is checked, and the first while pandas is imported (python-calamine releases the GIL)."""
+def validated(files: list[str]) -> list[ValidationReport]:
+    """Each file's report. The first file is parsed in a background thread while pandas and
+    pydantic are imported, and each next file while the one before is checked
+    (python-calamine releases the GIL while it parses)."""
+    from cipms_cli.gcpause import paused_gc
     from cipms_cli.workbook.reader import read_ahead
 
     if not files:
         return []
-    opened = read_ahead(files[0])
-    from cipms_cli.workbook.validate import validate_source
+    with paused_gc():  # the parse makes millions of cells; the collector would walk them
+        opened = read_ahead(files[0])
+        from cipms_cli.workbook.validate import validate_source
 
     reports = []
     for i, file in enumerate(files):

@@ -9,6 +9,7 @@ from cipms_cli.periods import (
     Period,
     PeriodError,
     containing,
+    distinct_periods,
     parse_as_of,
     parse_frequency,
     parse_period,
@@ -119,3 +120,18 @@ def test_quarter_label_round_trips(year, quarter):
 def test_every_date_falls_inside_its_period(day, freq):
     period: Period = containing(day, freq)
     assert period.start <= day <= period.end
+
+
+def test_distinct_periods_finds_shared_objects_and_keeps_row_order():
+    q1, q2 = Period(Q, 8096), Period(Q, 8097)
+    codes, distinct = distinct_periods([q2, q1, q2, q2, q1])
+    assert [p.label for p in distinct] == ["2024-Q2", "2024-Q1"]  # in order of first sight
+    assert [distinct[c] for c in codes] == [q2, q1, q2, q2, q1]
+    assert len(distinct) == 2
+
+
+def test_distinct_periods_is_right_when_rows_do_not_share_objects():
+    rows = [Period(Q, 8096), Period(Q, 8096), Period(M, 24290)]
+    codes, distinct = distinct_periods(rows)
+    assert [distinct[c] for c in codes] == rows
+    assert all(distinct[c] is row for c, row in zip(codes, rows, strict=True))

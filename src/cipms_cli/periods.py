@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property, lru_cache
+from typing import Any
 
 
 class Frequency(StrEnum):
@@ -94,6 +95,24 @@ class Period:
 
     def __str__(self) -> str:
         return self.label
+
+
+def distinct_periods(column: Any) -> tuple[Any, list[Period]]:
+    """The distinct Period objects of a column and each row's code into them.
+
+    Rows share one Period object per distinct label, so repeats are found by identity:
+    hashing 100,000 frozen dataclasses costs far more than hashing their addresses. A
+    column whose rows do not share objects is still right, only less compact.
+    """
+    import numpy as np  # kept out of the import of this module: `cipms --help` needs no numpy
+    import pandas as pd
+
+    values = np.asarray(column, dtype=object)
+    addresses = np.fromiter(map(id, values), dtype=np.uintp, count=len(values))
+    codes, uniques = pd.factorize(addresses)
+    where = np.empty(len(uniques), dtype=np.intp)
+    where[codes] = np.arange(len(codes))  # any row of a code holds the same object
+    return codes, list(values[where])
 
 
 def containing(day: dt.date, frequency: Frequency, fiscal_start: int = 1) -> Period:

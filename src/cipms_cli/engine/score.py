@@ -456,10 +456,17 @@ def _will_meet(direction: str, forecast: float | None, target: float | None) -> 
 def _forecast_periods(frame: pd.DataFrame) -> list[str | None]:
     """The label of the period each forecast is read at."""
     steps = (frame["forecast_ordinal"] - frame["latest_ordinal"]).to_numpy(dtype=float)
-    return [
-        latest.shift(int(step)).label if step == step else None
-        for latest, step in zip(frame["latest_period"].to_numpy(), steps, strict=True)
-    ]
+    labels: dict[tuple[int, float], str] = {}  # indicators share latest periods and horizons
+    out: list[str | None] = []
+    for latest, step in zip(frame["latest_period"].to_numpy(), steps.tolist(), strict=True):
+        if step != step:
+            out.append(None)
+            continue
+        key = (id(latest), step)
+        if key not in labels:
+            labels[key] = latest.shift(int(step)).label
+        out.append(labels[key])
+    return out
 
 
 def _spc_by_indicator(summary: pd.DataFrame, pts: pd.DataFrame) -> dict[str, SpcOut]:

@@ -7,7 +7,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-SERIES_COLUMNS = ["indicator_id", "period", "ordinal", "end", "value", "numerator", "denominator"]
+from cipms_cli.periods import distinct_periods
+
+SERIES_COLUMNS = ["indicator_id", "period", "ordinal", "value", "numerator", "denominator"]
 
 
 def build_series(results: pd.DataFrame, as_of: dt.date | None = None) -> pd.DataFrame:
@@ -19,11 +21,12 @@ def build_series(results: pd.DataFrame, as_of: dt.date | None = None) -> pd.Data
     if results.empty:
         return _empty_series()
     frame = results[["indicator_id", "period", "value", "numerator", "denominator"]].copy()
-    periods = frame["period"].to_numpy()  # iterating the array is twice as fast as the Series
-    frame["ordinal"] = [p.ordinal for p in periods]
-    frame["end"] = [p.end for p in periods]
+    codes, periods = distinct_periods(frame["period"])
+    frame["ordinal"] = np.array([p.ordinal for p in periods], dtype=np.int64)[codes]
     if as_of is not None:
-        frame = frame[frame["end"] <= as_of]
+        ended = np.array([p.end <= as_of for p in periods], dtype=bool)[codes]
+        if not ended.all():
+            frame = frame[ended]
     frame = frame.astype({"value": float, "numerator": float, "denominator": float})
     frame = frame.sort_values(["indicator_id", "ordinal"], kind="stable")
     return frame[SERIES_COLUMNS].reset_index(drop=True)
@@ -37,7 +40,6 @@ def _empty_series() -> pd.DataFrame:
             "indicator_id": pd.Series(dtype=object),
             "period": pd.Series(dtype=object),
             "ordinal": pd.Series(dtype="int64"),
-            "end": pd.Series(dtype=object),
             **numbers,
         }
     )[SERIES_COLUMNS]

@@ -270,11 +270,11 @@ class _Layout:
         return sorted_values[self.key_start_rows]
 
     def per_key_direction(self, column: pd.Series) -> np.ndarray:
-        directions = column.to_numpy(dtype=object)[self.order]
-        unknown = sorted({str(d) for d in set(directions) if d not in _DIRECTION_SIGN})
-        if unknown:
-            raise ValueError(f"direction must be one of {DIRECTIONS}, got {unknown}")
-        signs = np.array([_DIRECTION_SIGN[d] for d in directions], dtype=int)
+        codes, names = pd.factorize(column.to_numpy(dtype=object)[self.order])
+        unknown = sorted({str(d) for d in names if d not in _DIRECTION_SIGN})
+        if unknown or (codes < 0).any():
+            raise ValueError(f"direction must be one of {DIRECTIONS}, got {unknown or ['None']}")
+        signs = np.array([_DIRECTION_SIGN[d] for d in names], dtype=int)[codes]
         per_key = signs[self.key_start_rows]
         if np.any(signs != per_key[self.key_id]):
             raise ValueError("direction must be constant within a key")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cipms_cli.engine.series import group_runs
 from cipms_cli.settings import StatusOptions
 
 
@@ -23,20 +24,21 @@ class Status:
 
 def latest_points(series: pd.DataFrame) -> pd.DataFrame:
     """Per indicator: the first and last period with a value, and the count of points."""
-    grouped = series.groupby("indicator_id", sort=False)
-    first = grouped.head(1).set_index("indicator_id")
-    last = grouped.tail(1).set_index("indicator_id")
+    ids = series["indicator_id"].to_numpy()
+    starts, stops = group_runs(ids)  # the series is sorted by indicator, then period
+    first, last = series.iloc[starts], series.iloc[stops - 1]
     return pd.DataFrame(
         {
-            "first_period": first["period"],
-            "first_value": first["value"],
-            "first_ordinal": first["ordinal"],
-            "latest_period": last["period"],
-            "latest_value": last["value"],
-            "latest_ordinal": last["ordinal"],
-            "latest_denominator": last["denominator"],
-            "n_points": grouped.size(),
-        }
+            "first_period": first["period"].to_numpy(),
+            "first_value": first["value"].to_numpy(),
+            "first_ordinal": first["ordinal"].to_numpy(),
+            "latest_period": last["period"].to_numpy(),
+            "latest_value": last["value"].to_numpy(),
+            "latest_ordinal": last["ordinal"].to_numpy(),
+            "latest_denominator": last["denominator"].to_numpy(),
+            "n_points": stops - starts,
+        },
+        index=pd.Index(ids[starts], name="indicator_id"),
     )
 
 

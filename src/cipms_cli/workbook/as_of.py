@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from cipms_cli.periods import PeriodError, parse_as_of
+from cipms_cli.periods import PeriodError, distinct_periods, parse_as_of
 
 
 def default_as_of(
@@ -25,9 +25,7 @@ def default_as_of(
             pass
     if results.empty:
         return None
-    # Rows share one Period object per distinct label, so identity removes the repeats cheaply.
-    distinct = {id(p): p for p in results["period"].to_numpy()}.values()
-    return max(p.end for p in distinct)
+    return max(p.end for p in distinct_periods(results["period"])[1])
 
 
 def resolve_as_of(

@@ -15,6 +15,9 @@ COLUMNS = [
     [1.5, 2.0, 3.25],  # plain numbers pass straight through
     [1.5, float("nan"), "7", "", "x"],
     [True, 1, 1.0, "yes"],  # booleans must not share a slot with 1 and 1.0
+    [1.0, 2, "3", "", None, 2],  # integers and text numbers beside floats
+    [1.0, float("inf"), 2.0, float("-inf")],  # an infinity is an error, never a number
+    ["", "", 4.0, "x", "", "x"],  # a mostly blank column with a repeated bad value
 ]
 
 
@@ -36,3 +39,12 @@ def test_every_row_of_a_uniformly_wrong_column_is_reported():
     _, errors = coerce_column(ResultRow, "value", ["abc"] * 4)
 
     assert [(e.index, e.code) for e in errors] == [(i, "not-a-number") for i in range(4)]
+
+
+def test_a_number_column_is_a_float_array_with_nan_for_blanks():
+    typed, errors = coerce_column(ResultRow, "value", [1.5, "", "2,000", None])
+
+    assert typed.dtype == float
+    assert typed[0] == 1.5 and typed[2] == 2000.0
+    assert math.isnan(typed[1]) and math.isnan(typed[3])
+    assert errors == []

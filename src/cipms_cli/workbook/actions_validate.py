@@ -18,11 +18,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cipms_cli.problems import Severity
 from cipms_cli.workbook.collector import ProblemCollector
-from cipms_cli.workbook.columns import coerce_table
+from cipms_cli.workbook.columns import Column, coerce_table
 from cipms_cli.workbook.contract import CLOSED_ACTION_STATUSES, ActionRow
 from cipms_cli.workbook.reader import RawWorkbook
 from cipms_cli.workbook.sheet_tables import read_table
@@ -66,10 +67,14 @@ def validate_actions(
     return frame[ACTION_COLUMNS].reset_index(drop=True)
 
 
-def _frame(typed: dict[str, list[Any]], table: Table) -> pd.DataFrame:
-    columns = {name: pd.Series(values, dtype=object) for name, values in typed.items()}
+def _frame(typed: dict[str, Column], table: Table) -> pd.DataFrame:
+    columns = {
+        name: pd.Series(values)
+        if isinstance(values, np.ndarray)
+        else pd.Series(values, dtype=object)
+        for name, values in typed.items()
+    }
     frame = pd.DataFrame(columns)
-    frame["expected_effect_value"] = pd.to_numeric(frame["expected_effect_value"]).astype(float)
     frame["status"] = [None if s is None else str(s) for s in frame["status"]]
     frame["row"] = table.row_numbers
     frame["_index"] = range(len(table))

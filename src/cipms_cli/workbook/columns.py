@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from pydantic import BaseModel
 from pydantic.functional_validators import BeforeValidator
 from pydantic_core import PydanticCustomError
@@ -35,10 +37,14 @@ def field_coercer(model: type[BaseModel], name: str) -> Callable[[Any], Any]:
     return lambda v: v
 
 
+Column = list[Any] | np.ndarray  # a float array for number fields, else a list
+
+
 def coerce_column(
     model: type[BaseModel], name: str, cells: list[Any]
-) -> tuple[list[Any], list[CellError]]:
-    """Typed values (None where the cell is blank or invalid) and the errors.
+) -> tuple[Column, list[CellError]]:
+    """Typed values and the errors: a float array (NaN where blank or invalid) for a
+    number field, else a list (None where blank or invalid).
 
     Each distinct cell value is coerced once; numbers already typed as numbers pass
     straight through a number column.
@@ -58,20 +64,39 @@ def coerce_column(
     return list(map(mapping.__getitem__, cells)), _errors(name, cells, failed)
 
 
-def _coerce_numbers(name: str, cells: list[Any]) -> tuple[list[Any], list[CellError]]:
-    """A number column: floats pass straight through; every other distinct value (blanks,
-    numbers typed as text, NaN) goes through to_number once."""
-    others = {c for c in cells if type(c) is not float or c != c}
-    if not others:
-        return list(cells), []  # a column of plain numbers is already typed
-    if any(type(v) is bool for v in others):
-        return _coerce_cells(to_number, name, cells)  # True == 1 would share a slot
-    mapping, failed = _coerce_distinct(to_number, others)
-    if len(others) == 1 and cells.count(cell := next(iter(others))) == len(cells):
-        typed = [mapping[cell]] * len(cells)  # e.g. an empty optional column
-    else:
-        typed = [c if type(c) is float and c == c else mapping[c] for c in cells]
-    return typed, _errors(name, cells, failed)
+def _coerce_numbers(name: str, cells: list[Any]) -> tuple[np.ndarray, list[CellError]]:
+    """A number column as floats, NaN where blank or invalid.
+
+    Finite floats go straight into the array; every other cell (blanks, numbers typed as
+    text, integers, infinities) is coerced by to_number once per distinct value.
+    """
+    n = len(cells)
+    kinds = np.fromiter(map(type, cells), dtype=object, count=n)
+    plain: np.ndarray = kinds == float  # noqa: E721 (compares each cell's type, elementwise)
+    if plain.all():
+        values = np.array(cells, dtype=float)
+        if np.isfinite(values).all():
+            return values, []
+    objects = np.fromiter(cells, dtype=object, count=n)
+    if not plain.all():
+        values = np.full(n, np.nan)
+        values[plain] = objects[plain].astype(float)
+    rows = np.flatnonzero(~np.isfinite(values))  # every cell that is not a finite float
+    if (kinds[rows] == bool).any():  # noqa: E721
+        # True == 1 == 1.0 would share one slot; booleans coerce differently, so go cell by cell.
+        typed, errors = _coerce_cells(to_number, name, objects[rows].tolist())
+        values[rows] = [np.nan if v is None else v for v in typed]
+        return values, [dataclasses.replace(e, index=int(rows[e.index])) for e in errors]
+    codes, uniques = pd.factorize(objects[rows], use_na_sentinel=False)
+    mapping, failed = _coerce_distinct(to_number, uniques.tolist())
+    values[rows] = np.array([np.nan if mapping[u] is None else mapping[u] for u in uniques])[codes]
+    errors = [
+        CellError(int(i), name, failed[u].type, failed[u].message(), u)
+        for k, u in enumerate(uniques.tolist())
+        if u in failed
+        for i in rows[codes == k]
+    ]
+    return values, sorted(errors, key=lambda e: e.index)
 
 
 def _coerce_distinct(
@@ -114,13 +139,17 @@ def _coerce_cells(
 
 def coerce_table(
     model: type[BaseModel], values: dict[str, list[Any]], n_rows: int
-) -> tuple[dict[str, list[Any]], list[CellError]]:
-    """Coerce every model field; absent optional columns become all-None."""
-    typed: dict[str, list[Any]] = {}
+) -> tuple[dict[str, Column], list[CellError]]:
+    """Coerce every model field; absent optional columns become all-None (all-NaN)."""
+    typed: dict[str, Column] = {}
     errors: list[CellError] = []
     for name, info in model.model_fields.items():
         if name not in values:
-            typed[name] = [info.default if not info.is_required() else None] * n_rows
+            default = info.default if not info.is_required() else None
+            if field_coercer(model, name) is to_number:
+                typed[name] = np.full(n_rows, np.nan if default is None else default)
+            else:
+                typed[name] = [default] * n_rows
             continue
         typed[name], column_errors = coerce_column(model, name, values[name])
         errors.extend(column_errors)
@@ -132,7 +161,14 @@ def coerce_record(
 ) -> tuple[dict[str, Any], list[CellError]]:
     """One key/value record (Agency, Settings)."""
     typed, errors = coerce_table(model, {k: [v] for k, v in raw.items()}, 1)
-    return {k: v[0] for k, v in typed.items()}, errors
+    return {k: _scalar(v[0]) for k, v in typed.items()}, errors
+
+
+def _scalar(value: Any) -> Any:
+    """A number array's element as a plain float, or None where it is NaN."""
+    if isinstance(value, np.floating):
+        return None if value != value else float(value)
+    return value
 
 
 def canonical_key(model: type[BaseModel], key: str) -> str | None:

@@ -21,7 +21,7 @@ import pandas as pd
 from cipms_cli.problems import Severity
 from cipms_cli.settings import Settings
 from cipms_cli.workbook.collector import ProblemCollector
-from cipms_cli.workbook.columns import coerce_table
+from cipms_cli.workbook.columns import Column, coerce_table
 from cipms_cli.workbook.reader import RawWorkbook
 from cipms_cli.workbook.sheet_tables import read_table
 from cipms_cli.workbook.sheets import (
@@ -111,7 +111,7 @@ def _spec(name: str) -> SheetSpec:
     return next(spec for spec in LEARNER_SHEETS if spec.name == name)
 
 
-def _typed_frame(spec: SheetSpec, typed: dict[str, list[Any]], rows: Sequence[int]) -> pd.DataFrame:
+def _typed_frame(spec: SheetSpec, typed: dict[str, Column], rows: Sequence[int]) -> pd.DataFrame:
     columns: dict[str, Any] = {}
     for name, values in typed.items():
         if name in DATE_COLUMNS:
@@ -128,12 +128,12 @@ def _typed_frame(spec: SheetSpec, typed: dict[str, list[Any]], rows: Sequence[in
     return frame
 
 
-def _plain(values: list[Any]) -> list[Any]:
+def _plain(values: Column) -> list[Any]:
     """Enum members become their text, so that frames hold plain strings."""
     return [v.value if isinstance(v, Enum) else v for v in values]
 
 
-def _datetimes(values: list[Any]) -> pd.Series:
+def _datetimes(values: Column) -> pd.Series:
     """``datetime64`` from date objects, converting each distinct date once."""
     codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
     converted = pd.to_datetime(pd.Series(uniques, dtype=object)).to_numpy(dtype="datetime64[ns]")
@@ -143,7 +143,7 @@ def _datetimes(values: list[Any]) -> pd.Series:
     return pd.Series(out)
 
 
-def _warn_dates_as_text(table: Table, typed: dict[str, list[Any]], out: ProblemCollector) -> None:
+def _warn_dates_as_text(table: Table, typed: dict[str, Column], out: ProblemCollector) -> None:
     for column in DATE_COLUMNS:
         if column not in table.values:
             continue

@@ -26,7 +26,7 @@ from cipms_cli.workbook.actions_validate import validate_actions
 from cipms_cli.workbook.as_of import default_as_of
 from cipms_cli.workbook.cells import normalise_key
 from cipms_cli.workbook.collector import ProblemCollector
-from cipms_cli.workbook.columns import canonical_key, coerce_record, coerce_table
+from cipms_cli.workbook.columns import Column, canonical_key, coerce_record, coerce_table
 from cipms_cli.workbook.contract import RESULT_COLUMNS, Unit
 from cipms_cli.workbook.learner_validate import LearnerData, validate_learners
 from cipms_cli.workbook.reader import RawWorkbook, open_workbook
@@ -104,7 +104,7 @@ def validate_workbook(book: RawWorkbook) -> ValidationReport:
     settings = _read_settings(book, found.get(SETTINGS.name), out)
     agency = _read_agency(book, found.get(AGENCY.name), out)
     tables: dict[str, Table] = {}
-    typed: dict[str, dict[str, list[Any]]] = {}
+    typed: dict[str, dict[str, Column]] = {}
     for spec in (OUTCOMES, INDICATORS, RESULTS):
         sheet = found.get(spec.name)
         if sheet is None:
@@ -343,10 +343,10 @@ def _read_agency(book: RawWorkbook, sheet: str | None, out: ProblemCollector) ->
 # --- frames ------------------------------------------------------------------
 
 
-def _frame(model: type[BaseModel], typed: dict[str, list[Any]], table: Table) -> pd.DataFrame:
-    """Numbers become float columns (NaN when blank); everything else keeps None."""
+def _frame(typed: dict[str, Column], table: Table) -> pd.DataFrame:
+    """Number columns arrive as float arrays (NaN when blank); everything else keeps None."""
     columns = {
-        name: _floats(values) if _is_number(model, name) else _objects(values)
+        name: pd.Series(values) if isinstance(values, np.ndarray) else _objects(values)
         for name, values in typed.items()
     }
     frame = pd.DataFrame(columns)
@@ -364,21 +364,6 @@ def _objects(values: list[Any]) -> pd.Series:
     if values and values[0] is None and values.count(None) == len(values):
         return pd.Series(np.full(len(values), None, dtype=object))  # an absent optional column
     return pd.Series(values, dtype=object)
-
-
-def _floats(values: list[Any]) -> pd.Series:
-    """A float column, NaN where blank. pandas converts a list holding None several times
-    slower than numpy converts plain floats, and an all-blank optional column is common."""
-    if None not in values:
-        return pd.Series(np.array(values, dtype=float))
-    if values.count(None) == len(values):
-        return pd.Series(np.full(len(values), np.nan))
-    nan = float("nan")  # numbers with some blanks: this is faster than pandas' conversion
-    return pd.Series(np.array([nan if v is None else v for v in values], dtype=float))
-
-
-def _is_number(model: type[BaseModel], name: str) -> bool:
-    return model.model_fields[name].annotation in (float | None, float)
 
 
 def _given(value: Any) -> bool:
@@ -429,12 +414,12 @@ def _duplicates(
 
 
 def _outcomes_frame(
-    tables: dict[str, Table], typed: dict[str, dict[str, list[Any]]], out: ProblemCollector
+    tables: dict[str, Table], typed: dict[str, dict[str, Column]], out: ProblemCollector
 ) -> pd.DataFrame:
     if OUTCOMES.name not in tables:
         return _empty(OUTCOMES.model)
     table = tables[OUTCOMES.name]
-    frame = _given_in(_frame(OUTCOMES.model, typed[OUTCOMES.name], table), "outcome_id")
+    frame = _given_in(_frame(typed[OUTCOMES.name], table), "outcome_id")
     return _duplicates(frame, ["outcome_id"], table, "duplicate-outcome", "outcome", out)
 
 
@@ -469,7 +454,7 @@ def _parse_period_cell(
 
 def _indicators_frame(
     tables: dict[str, Table],
-    typed: dict[str, dict[str, list[Any]]],
+    typed: dict[str, dict[str, Column]],
     outcomes: pd.DataFrame,
     settings: Settings,
     out: ProblemCollector,
@@ -477,7 +462,7 @@ def _indicators_frame(
     if INDICATORS.name not in tables:
         return _empty(INDICATORS.model)
     table = tables[INDICATORS.name]
-    frame = _given_in(_frame(INDICATORS.model, typed[INDICATORS.name], table), "indicator_id")
+    frame = _given_in(_frame(typed[INDICATORS.name], table), "indicator_id")
     frame = _duplicates(frame, ["indicator_id"], table, "duplicate-indicator", "indicator", out)
     fiscal = settings.fiscal_year_start_month
     frame["target_period_given"] = frame["target_period"].notna()
@@ -585,7 +570,7 @@ def _check_indicator(out: ProblemCollector, table: Table, idx: int, rec: Any) ->
 
 def _results_frame(
     tables: dict[str, Table],
-    typed: dict[str, dict[str, list[Any]]],
+    typed: dict[str, dict[str, Column]],
     indicators: pd.DataFrame,
     settings: Settings,
     out: ProblemCollector,
@@ -598,7 +583,7 @@ def _results_frame(
         # error (missing sheet or column) says what to fix first.
         return pd.DataFrame(columns=columns)
     table = tables[RESULTS.name]
-    frame = _given_in(_frame(RESULTS.model, typed[RESULTS.name], table), "indicator_id")
+    frame = _given_in(_frame(typed[RESULTS.name], table), "indicator_id")
     known = indicators.set_index("indicator_id") if len(indicators) else None
     unknown = ~frame["indicator_id"].isin(indicators["indicator_id"])
     for idx, ind in zip(

@@ -50,6 +50,10 @@ class RawWorkbook:
             with contextlib.suppress(UnreadableInput):
                 self.rows(sheet)
 
+    def release(self) -> None:
+        """Drop the parsed sheets (millions of cells in a large file) once they are used."""
+        self._cache.clear()
+
     def rows(self, sheet: str) -> list[list[Cell]]:
         """All rows from A1, so that ``rows[i][j]`` is Excel row ``i + 1``, column ``j``."""
         if sheet not in self._cache:

@@ -91,7 +91,11 @@ def validate_source(source: str, opened: Future[RawWorkbook] | None = None) -> V
     try:
         with paused_gc():
             book = opened.result() if opened is not None else open_workbook(source)
-            return validate_workbook(book)
+            report = validate_workbook(book)
+            # Free the raw cells while the collector is still paused; otherwise its first
+            # pass afterwards walks every row list of every sheet.
+            book.release()
+        return report
     except UnreadableInput as exc:
         problem = Problem(exc.code, Severity.ERROR, exc.message, exc.path or source)
         return ValidationReport(exc.path or source, [problem], None, readable=False)

@@ -308,3 +308,23 @@ def test_reading_ahead_an_unreadable_file_reports_it_when_validated(cli, tmp_pat
 
     assert result.exit_code == 3
     assert "not a spreadsheet" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "example", ["literacy-agency.xlsx", "broken/bad-values.xlsx", "broken/bad-learner-records.xlsx"]
+)
+def test_parsing_the_long_sheets_beside_the_checks_changes_nothing(examples, monkeypatch, example):
+    # On a large file the results and learner sheets are parsed in a background thread while
+    # the definitions are checked; the report must be the same as parsing in turn.
+    import cipms_cli.workbook.reader as reader
+    from cipms_cli.workbook.validate import validate_source
+
+    reports = []
+    for threshold in (1 << 40, 0):
+        monkeypatch.setattr(reader, "_SCAN_IN_THREAD_BYTES", threshold)
+        reports.append(validate_source(str(examples / example)))
+    in_turn, beside = reports
+
+    assert beside.errors + beside.warnings == in_turn.errors + in_turn.warnings
+    assert beside.data.results.equals(in_turn.data.results)
+    assert beside.data.indicators.equals(in_turn.data.indicators)

@@ -34,7 +34,9 @@ class RawWorkbook:
     _flags: Future[dict[str, list[CellFlag]]] = field(repr=False)
     date1904: bool
     _book: CalamineWorkbook = field(repr=False)
+    size: int = 0  # bytes in the file
     _cache: dict[str, list[list[Cell]]] = field(default_factory=dict, repr=False)
+    _parsing: Future[None] | None = field(default=None, repr=False)
 
     @property
     def flags(self) -> dict[str, list[CellFlag]]:
@@ -48,14 +50,35 @@ class RawWorkbook:
         """
         for sheet in sheets:
             with contextlib.suppress(UnreadableInput):
-                self.rows(sheet)
+                self._parse(sheet)
 
     def release(self) -> None:
         """Drop the parsed sheets (millions of cells in a large file) once they are used."""
+        if self._parsing is not None:
+            self._parsing.result()
         self._cache.clear()
+
+    def preload_beside(self, sheets: Iterable[str]) -> None:
+        """Parse these sheets in a background thread while the caller checks the sheets
+        already parsed; ``rows`` waits for it. Only on a large file, where the parse takes
+        long enough to pay for the thread.
+
+        One parse runs at a time: python-calamine's workbook is not shared between threads.
+        """
+        todo = [s for s in sheets if s not in self._cache]
+        if self.size < _SCAN_IN_THREAD_BYTES or self._parsing is not None:
+            self.preload(todo)
+        elif todo:
+            self._parsing = _in_background("cipms-parse", self.preload, todo)
 
     def rows(self, sheet: str) -> list[list[Cell]]:
         """All rows from A1, so that ``rows[i][j]`` is Excel row ``i + 1``, column ``j``."""
+        if sheet not in self._cache and self._parsing is not None:
+            parsing, self._parsing = self._parsing, None
+            parsing.result()
+        return self._parse(sheet)
+
+    def _parse(self, sheet: str) -> list[list[Cell]]:
         if sheet not in self._cache:
             try:
                 data = self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
@@ -140,4 +163,5 @@ def _open_book(
         _flags=flags,
         date1904=uses_1904_dates(data, kind, name=name),
         _book=book,
+        size=len(data),
     )

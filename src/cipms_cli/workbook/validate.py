@@ -104,24 +104,21 @@ def validate_source(source: str, opened: Future[RawWorkbook] | None = None) -> V
 def validate_workbook(book: RawWorkbook) -> ValidationReport:
     out = ProblemCollector(book.path)
     found = _match_sheets(book, out)
-    book.preload(list(found.values()))
+    # The definitions are parsed first and checked while the long sheets (results, learner
+    # records) are parsed beside them: python-calamine releases the GIL as it parses.
+    definitions = [found[s.name] for s in _DEFINITION_SHEETS if s.name in found]
+    book.preload(definitions)
+    book.preload_beside(s for s in found.values() if s not in definitions)
     settings = _read_settings(book, found.get(SETTINGS.name), out)
     agency = _read_agency(book, found.get(AGENCY.name), out)
     tables: dict[str, Table] = {}
     typed: dict[str, dict[str, Column]] = {}
-    for spec in (OUTCOMES, INDICATORS, RESULTS):
-        sheet = found.get(spec.name)
-        if sheet is None:
-            continue
-        table = read_table(book, sheet, spec, out)
-        if table is not None:
-            tables[spec.name] = table
-            typed[spec.name], errors = coerce_table(spec.model, table.values, len(table))
-            for err in errors:
-                out.cell_error(table, err)
+    for spec in (OUTCOMES, INDICATORS):
+        _read_typed(book, found.get(spec.name), spec, tables, typed, out)
     _require_sheets(found, out)
     outcomes = _outcomes_frame(tables, typed, out)
     indicators = _indicators_frame(tables, typed, outcomes, settings, out)
+    _read_typed(book, found.get(RESULTS.name), RESULTS, tables, typed, out)
     results = _results_frame(tables, typed, indicators, settings, out)
     _cross_checks(tables, outcomes, indicators, results, out)
     learners = validate_learners(book, found, settings, out)
@@ -140,6 +137,28 @@ def validate_workbook(book: RawWorkbook) -> ValidationReport:
         book.path, settings, agency, outcomes, indicators, results, found, learners, actions
     )
     return ValidationReport(book.path, _in_sheet_order(out.problems(), book.sheet_names), data)
+
+
+_DEFINITION_SHEETS = (SETTINGS, AGENCY, OUTCOMES, INDICATORS)
+
+
+def _read_typed(
+    book: RawWorkbook,
+    sheet: str | None,
+    spec: SheetSpec,
+    tables: dict[str, Table],
+    typed: dict[str, dict[str, Column]],
+    out: ProblemCollector,
+) -> None:
+    """Cut ``sheet``'s table and coerce its columns into ``tables`` and ``typed``."""
+    if sheet is None:
+        return
+    table = read_table(book, sheet, spec, out)
+    if table is not None:
+        tables[spec.name] = table
+        typed[spec.name], errors = coerce_table(spec.model, table.values, len(table))
+        for err in errors:
+            out.cell_error(table, err)
 
 
 def _in_sheet_order(problems: list[Problem], sheet_names: list[str]) -> list[Problem]:

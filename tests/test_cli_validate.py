@@ -328,3 +328,20 @@ def test_parsing_the_long_sheets_beside_the_checks_changes_nothing(examples, mon
     assert beside.errors + beside.warnings == in_turn.errors + in_turn.warnings
     assert beside.data.results.equals(in_turn.data.results)
     assert beside.data.indicators.equals(in_turn.data.indicators)
+
+
+def test_a_repeated_result_is_reported_at_its_period_cell_naming_the_first_row(cli, tmp_path):
+    # Rows 2-4 hold I1 for 2024-Q1..Q3; row 5 repeats 2024-Q2 (typed differently), row 6 is
+    # an unknown indicator for the same period, which is not a repeat.
+    wb = openpyxl.load_workbook(hostile.io.BytesIO(minimal_workbook()))
+    wb["Results"].append(["I1", "2024 Q2", 99])
+    wb["Results"].append(["I9", "2024-Q2", 99])
+    path = write(tmp_path, "dup.xlsx", hostile.save(wb))
+
+    errors = json.loads(cli("validate", path, "-f", "json").stdout)["files"][0]["errors"]
+
+    assert [(e["cell"], e["code"]) for e in errors] == [
+        ("B5", "duplicate-result"),
+        ("A6", "unknown-indicator"),
+    ]
+    assert "I1 / 2024-Q2 repeats row 3" in errors[0]["message"]

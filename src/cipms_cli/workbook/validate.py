@@ -607,8 +607,11 @@ def _results_frame(
         return pd.DataFrame(columns=columns)
     table = tables[RESULTS.name]
     frame = _given_in(_frame(typed[RESULTS.name], table), "indicator_id")
-    known = indicators.set_index("indicator_id") if len(indicators) else None
-    unknown = ~frame["indicator_id"].isin(indicators["indicator_id"])
+    # One pass of hashing the ids; the lookups, joins and duplicate checks below then work
+    # on each row's integer code into the distinct ids.
+    frame["_indicator"], ids = pd.factorize(frame["indicator_id"])
+    defined = pd.Index(ids).isin(indicators["indicator_id"])
+    unknown = pd.Series(~defined[frame["_indicator"].to_numpy()], index=frame.index)
     for idx, ind in zip(
         frame.loc[unknown, "_index"], frame.loc[unknown, "indicator_id"], strict=True
     ):
@@ -621,20 +624,16 @@ def _results_frame(
             ind,
         )
     frame = _without(frame, unknown)
-    if known is None or frame.empty:
+    if frame.empty:
         return pd.DataFrame(columns=columns)
-    kinds = known[["frequency", "source"]].assign(
-        is_percent=known["unit"] == Unit.PERCENT,
-        is_count=known["unit"].isin([Unit.COUNT, Unit.DAYS]),
-    )
-    frame = frame.join(kinds, on="indicator_id")
+    frame = frame.assign(**_indicator_kinds(indicators, ids, frame["_indicator"].to_numpy()))
     frame["period"], frame["period_ordinal"] = _parse_result_periods(frame, table, settings, out)
     frame = _given_in(frame, "period")
     frame["period_ordinal"] = frame["period_ordinal"].astype("int64")
     frame = _fill_values(frame, table, out)
     _check_values(frame, table, out)
     by_agency = frame["agency_id"].notna().any()
-    keys = ["indicator_id", "period_ordinal"]
+    keys = ["_indicator", "period_ordinal"]
     if by_agency:
         frame["agency_key"] = frame["agency_id"].fillna("")
         keys.insert(0, "agency_key")
@@ -655,6 +654,18 @@ def _results_frame(
         )
     frame = _without(frame, derived)
     return frame[columns].reset_index(drop=True)
+
+
+def _indicator_kinds(indicators: pd.DataFrame, ids: Any, codes: np.ndarray) -> dict[str, Any]:
+    """What each result row needs of its indicator, taken by the row's code into ``ids``."""
+    # Unknown ids get empty rows here, but no remaining result row points at them.
+    known = indicators.set_index("indicator_id").reindex(ids)
+    return {
+        "frequency": known["frequency"].to_numpy()[codes],
+        "source": known["source"].to_numpy()[codes],
+        "is_percent": (known["unit"] == Unit.PERCENT).to_numpy()[codes],
+        "is_count": known["unit"].isin([Unit.COUNT, Unit.DAYS]).to_numpy()[codes],
+    }
 
 
 def _parse_result_periods(

@@ -28,7 +28,11 @@ def build_series(results: pd.DataFrame, as_of: dt.date | None = None) -> pd.Data
         if not ended.all():
             frame = frame[ended]
     frame = frame.astype({"value": float, "numerator": float, "denominator": float})
-    frame = frame.sort_values(["indicator_id", "ordinal"], kind="stable")
+    # Sorting on integer codes (ids in sorted order) is far cheaper than on the text.
+    ids, _ = pd.factorize(frame["indicator_id"], sort=True)
+    order = np.lexsort((frame["ordinal"].to_numpy(), ids))
+    if (np.diff(order) != 1).any():  # results usually arrive sorted already
+        frame = frame.iloc[order]
     return frame[SERIES_COLUMNS].reset_index(drop=True)
 
 

@@ -82,6 +82,9 @@ def _coerce_numbers(name: str, cells: list[Any]) -> tuple[np.ndarray, list[CellE
         values = np.full(n, np.nan)
         values[plain] = objects[plain].astype(float)
     rows = np.flatnonzero(~np.isfinite(values))  # every cell that is not a finite float
+    rows = rows[objects[rows] != ""]  # empty cells (python-calamine's "") are blanks: NaN
+    if not rows.size:
+        return values, []
     if (kinds[rows] == bool).any():  # noqa: E721
         # True == 1 == 1.0 would share one slot; booleans coerce differently, so go cell by cell.
         typed, errors = _coerce_cells(to_number, name, objects[rows].tolist())

@@ -34,9 +34,10 @@ class RawWorkbook:
     _flags: Future[dict[str, list[CellFlag]]] = field(repr=False)
     date1904: bool
     _book: CalamineWorkbook = field(repr=False)
-    size: int = 0  # bytes in the file
+    _data: bytes = field(default=b"", repr=False)  # the file, for a second parser handle
     _cache: dict[str, list[list[Cell]]] = field(default_factory=dict, repr=False)
-    _parsing: Future[None] | None = field(default=None, repr=False)
+    _beside: Future[None] | None = field(default=None, repr=False)
+    _beside_sheets: frozenset[str] = frozenset()
 
     @property
     def flags(self) -> dict[str, list[CellFlag]]:
@@ -50,47 +51,54 @@ class RawWorkbook:
         """
         for sheet in sheets:
             with contextlib.suppress(UnreadableInput):
-                self._parse(sheet)
+                self.rows(sheet)
+
+    def preload_beside(self, sheets: Iterable[str]) -> None:
+        """Start parsing these sheets in a background thread, on a second parser handle of
+        the same bytes, so that the caller can read and check the other sheets meanwhile;
+        ``rows`` of one of them waits for it. Only on a large file, where the parse takes
+        long enough to pay for the thread; a smaller one is parsed at once.
+        """
+        todo = [s for s in sheets if s not in self._cache]
+        if len(self._data) < _SCAN_IN_THREAD_BYTES or self._beside is not None:
+            self.preload(todo)
+        elif todo:
+            self._beside_sheets = frozenset(todo)
+            self._beside = _in_background("cipms-parse", self._parse_beside, todo)
 
     def release(self) -> None:
         """Drop the parsed sheets (millions of cells in a large file) once they are used."""
-        if self._parsing is not None:
-            self._parsing.result()
+        if self._beside is not None:
+            self._beside.result()
         self._cache.clear()
-
-    def preload_beside(self, sheets: Iterable[str]) -> None:
-        """Parse these sheets in a background thread while the caller checks the sheets
-        already parsed; ``rows`` waits for it. Only on a large file, where the parse takes
-        long enough to pay for the thread.
-
-        One parse runs at a time: python-calamine's workbook is not shared between threads.
-        """
-        todo = [s for s in sheets if s not in self._cache]
-        if self.size < _SCAN_IN_THREAD_BYTES or self._parsing is not None:
-            self.preload(todo)
-        elif todo:
-            self._parsing = _in_background("cipms-parse", self.preload, todo)
 
     def rows(self, sheet: str) -> list[list[Cell]]:
         """All rows from A1, so that ``rows[i][j]`` is Excel row ``i + 1``, column ``j``."""
-        if sheet not in self._cache and self._parsing is not None:
-            parsing, self._parsing = self._parsing, None
-            parsing.result()
-        return self._parse(sheet)
-
-    def _parse(self, sheet: str) -> list[list[Cell]]:
+        if sheet in self._beside_sheets and self._beside is not None:
+            self._beside.result()
         if sheet not in self._cache:
-            try:
-                data = self._book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-            except Exception as exc:  # calamine raises its own error types
-                raise UnreadableInput(
-                    f"sheet '{sheet}' could not be read ({exc}); re-save the file in Excel "
-                    "or LibreOffice",
-                    code="corrupt-file",
-                    path=self.path,
-                ) from exc
-            self._cache[sheet] = data
+            self._cache[sheet] = self._parse(self._book, sheet)
         return self._cache[sheet]
+
+    def _parse_beside(self, sheets: list[str]) -> None:
+        # A sheet that fails here is parsed again, and reported, by the read that needs it.
+        with contextlib.suppress(UnreadableInput):
+            book = _calamine(self._data, self.path)
+            for sheet in sheets:
+                with contextlib.suppress(UnreadableInput):
+                    self._cache[sheet] = self._parse(book, sheet)
+
+    def _parse(self, book: CalamineWorkbook, sheet: str) -> list[list[Cell]]:
+        try:
+            rows: list[list[Cell]] = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        except Exception as exc:  # calamine raises its own error types
+            raise UnreadableInput(
+                f"sheet '{sheet}' could not be read ({exc}); re-save the file in Excel "
+                "or LibreOffice",
+                code="corrupt-file",
+                path=self.path,
+            ) from exc
+        return rows
 
 
 def read_ahead(source: str) -> Future[RawWorkbook]:
@@ -140,14 +148,7 @@ def open_bytes(data: bytes, name: str) -> RawWorkbook:
 def _open_book(
     data: bytes, name: str, kind: str, flags: Future[dict[str, list[CellFlag]]]
 ) -> RawWorkbook:
-    try:
-        book = CalamineWorkbook.from_object(io.BytesIO(data))
-    except Exception as exc:
-        raise UnreadableInput(
-            f"the file could not be opened as a spreadsheet ({exc}); re-save it as .xlsx",
-            code="corrupt-file",
-            path=name,
-        ) from exc
+    book = _calamine(data, name)
     if not book.sheet_names:
         raise UnreadableInput(
             "the workbook has no sheets; start from `cipms init`", code="empty-workbook", path=name
@@ -163,5 +164,16 @@ def _open_book(
         _flags=flags,
         date1904=uses_1904_dates(data, kind, name=name),
         _book=book,
-        size=len(data),
+        _data=data,
     )
+
+
+def _calamine(data: bytes, name: str) -> CalamineWorkbook:
+    try:
+        return CalamineWorkbook.from_object(io.BytesIO(data))
+    except Exception as exc:
+        raise UnreadableInput(
+            f"the file could not be opened as a spreadsheet ({exc}); re-save it as .xlsx",
+            code="corrupt-file",
+            path=name,
+        ) from exc

@@ -107,8 +107,8 @@ def validate_workbook(book: RawWorkbook) -> ValidationReport:
     # The definitions are parsed first and checked while the long sheets (results, learner
     # records) are parsed beside them: python-calamine releases the GIL as it parses.
     definitions = [found[s.name] for s in _DEFINITION_SHEETS if s.name in found]
-    book.preload(definitions)
     book.preload_beside(s for s in found.values() if s not in definitions)
+    book.preload(definitions)
     settings = _read_settings(book, found.get(SETTINGS.name), out)
     agency = _read_agency(book, found.get(AGENCY.name), out)
     tables: dict[str, Table] = {}
@@ -386,7 +386,8 @@ def _frame(typed: dict[str, Column], table: Table) -> pd.DataFrame:
 def _objects(values: list[Any]) -> pd.Series:
     if values and values[0] is None and values.count(None) == len(values):
         return pd.Series(np.full(len(values), None, dtype=object))  # an absent optional column
-    return pd.Series(values, dtype=object)
+    # dtype=object keeps pandas from inferring a string dtype; fromiter converts faster.
+    return pd.Series(np.fromiter(values, dtype=object, count=len(values)), dtype=object)
 
 
 def _given(value: Any) -> bool:
@@ -883,7 +884,7 @@ def _cross_checks(
                     Severity.WARNING,
                 )
     if RESULTS.name in tables:
-        reported = set(results["indicator_id"])
+        reported = set(results["indicator_id"].unique())
         for idx, ind, source in zip(
             indicators["_index"], indicators["indicator_id"], indicators["source"], strict=True
         ):

@@ -103,3 +103,41 @@ def test_no_targets_means_no_score():
     frame = indicators().assign(target_value=math.nan)
     result = composite(frame, points(frame, ScoreOptions()), ScoreOptions())
     assert result.score is None and result.stars is None
+
+
+def test_a_missing_value_takes_no_part_in_the_line():
+    # y = 2x + 1 at x = 0, 1, 3, 4, with the point at x = 2 missing.
+    pts = series([1.0, 3.0, float("nan"), 7.0, 9.0], start=0)
+
+    fitted = fit_lines(pts)
+
+    assert fitted.loc["A", "slope"] == pytest.approx(2.0)
+    assert fitted.loc["A", "forecast_points"] == 4
+    assert forecast_at(fitted, pd.Series({"A": 10}))["A"] == pytest.approx(21.0)
+
+
+def test_lines_are_fitted_per_indicator_over_sorted_runs():
+    a = series([1.0, 2.0, 3.0], start=0)
+    b = series([10.0, 8.0, 6.0, 4.0], start=5).assign(indicator_id="B")
+
+    fitted = fit_lines(pd.concat([a, b], ignore_index=True))
+
+    assert fitted["slope"].to_dict() == pytest.approx({"A": 1.0, "B": -2.0})
+    assert fitted.loc["B", "origin"] == 5
+
+
+def test_recent_points_are_the_last_of_each_current_segment():
+    a = series([1.0, 2.0, 3.0, 4.0, 5.0], start=0)
+    b = series([9.0, 8.0, 7.0], start=0).assign(indicator_id="B")
+    pts = pd.concat([a, b], ignore_index=True)
+
+    recent = recent_points(pts, pd.Series({"A": 3.0}), window=2)
+
+    assert list(zip(recent["indicator_id"], recent["ordinal"], strict=True)) == [
+        ("A", 3),
+        ("A", 4),
+        ("B", 1),
+        ("B", 2),
+    ]
+    only_current = recent_points(pts, pd.Series({"A": 4.0}), window=8)
+    assert list(only_current.loc[only_current["indicator_id"] == "A", "ordinal"]) == [4]

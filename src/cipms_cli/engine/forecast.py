@@ -9,45 +9,53 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cipms_cli.engine.series import group_runs
+
 MIN_POINTS = 3
 
 
 def recent_points(series: pd.DataFrame, segment_start: pd.Series, window: int) -> pd.DataFrame:
-    """The last ``window`` points of each indicator's current SPC segment."""
-    start = series["indicator_id"].map(segment_start).fillna(-np.inf)
-    current = series[series["ordinal"] >= start]
-    return current.groupby("indicator_id", sort=False).tail(window)
+    """The last ``window`` points of each indicator's current SPC segment.
+
+    ``series`` is sorted by indicator, then period, as ``build_series`` makes it.
+    """
+    ids = series["indicator_id"].to_numpy()
+    starts, stops = group_runs(ids)
+    first_ordinal = segment_start.reindex(ids[starts]).fillna(-np.inf).to_numpy(dtype=float)
+    current = series["ordinal"].to_numpy() >= np.repeat(first_ordinal, stops - starts)
+    # Count the current points from the end of each run; keep the last ``window`` of them.
+    kept = np.r_[0, np.cumsum(current)]
+    from_end = np.repeat(kept[stops], stops - starts) - kept[1:]
+    return series[current & (from_end < window)]
 
 
 def fit_lines(points: pd.DataFrame) -> pd.DataFrame:
-    """Per indicator: slope and intercept of value on ordinal, by grouped sums (no loop)."""
-    # Centre x on each group's first ordinal so the sums stay small and exact.
-    origin = points.groupby("indicator_id", sort=False)["ordinal"].transform("min").astype(float)
-    x = points["ordinal"].astype(float) - origin
-    y = points["value"].astype(float)
-    sums = (
-        pd.DataFrame(
-            {
-                "indicator_id": points["indicator_id"],
-                "x": x,
-                "y": y,
-                "xx": x * x,
-                "xy": x * y,
-                "n": 1.0,
-            }
-        )
-        .groupby("indicator_id", sort=False)
-        .sum()
-    )
-    n = sums["n"]
-    denominator = n * sums["xx"] - sums["x"] ** 2
-    slope = ((n * sums["xy"] - sums["x"] * sums["y"]) / denominator).where(denominator != 0)
-    intercept = (sums["y"] - slope * sums["x"]) / n
-    origin_by_group = origin.groupby(points["indicator_id"], sort=False).first()
+    """Per indicator: slope and intercept of value on ordinal, from sums over each sorted
+    run of points (no loop)."""
+    ids = points["indicator_id"].to_numpy()
+    starts, stops = group_runs(ids)
+    ordinal = points["ordinal"].to_numpy(dtype=float)
+    # Centre x on each run's first ordinal so the sums stay small and exact.
+    origin = ordinal[starts] if len(starts) else np.array([])
+    y = points["value"].to_numpy(dtype=float)
+    given = ~np.isnan(y)  # a missing value takes no part in the fit
+    x = np.where(given, ordinal - np.repeat(origin, stops - starts), 0.0)
+    y = np.where(given, y, 0.0)
+
+    def total(column: np.ndarray) -> np.ndarray:
+        return np.add.reduceat(column, starts) if len(starts) else np.array([])
+
+    n = total(given.astype(float))
+    sx, sy, sxx, sxy = total(x), total(y), total(x * x), total(x * y)
+    denominator = n * sxx - sx**2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = np.where(denominator != 0, (n * sxy - sx * sy) / denominator, np.nan)
+    intercept = (sy - slope * sx) / n
     fitted = pd.DataFrame(
-        {"slope": slope, "intercept": intercept, "origin": origin_by_group, "forecast_points": n}
+        {"slope": slope, "intercept": intercept, "origin": origin, "forecast_points": n},
+        index=pd.Index(ids[starts], name="indicator_id"),
     )
-    return fitted.where(n >= MIN_POINTS)
+    return fitted.where(fitted["forecast_points"] >= MIN_POINTS)
 
 
 def forecast_at(fitted: pd.DataFrame, ordinal: pd.Series) -> pd.Series:

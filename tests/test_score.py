@@ -276,3 +276,25 @@ def test_text_piped_into_head_exits_0_quietly(tmp_path):
     assert done.stdout.splitlines() == [f"{book} — as of 2000-12-31"]
     assert done.stderr == ""
     assert done.returncode == 0  # with pipefail, cipms's own exit status
+
+
+def test_missing_periods_names_each_gap_within_an_indicator_only():
+    import pandas as pd
+
+    from cipms_cli.engine.quality import missing_periods
+    from cipms_cli.periods import Frequency, Period
+
+    rows = [("A", 8096), ("A", 8099), ("A", 8100), ("B", 8090), ("B", 8091), ("C", 8200)]
+    series = pd.DataFrame(
+        {
+            "indicator_id": [i for i, _ in rows],
+            "ordinal": [o for _, o in rows],
+            "period": [Period(Frequency.QUARTERLY, o) for _, o in rows],
+        }
+    )
+
+    flags = missing_periods(series)
+
+    assert list(flags) == ["A"]  # B to C is a change of indicator, not a gap
+    assert len(flags["A"]) == 1
+    assert flags["A"][0].message == "no figure for 2024-Q2, 2024-Q3; the series has a gap"

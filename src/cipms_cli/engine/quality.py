@@ -6,6 +6,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from cipms_cli.periods import Frequency, Period, containing
@@ -21,11 +22,14 @@ FlagMap = dict[str, list[Flag]]
 
 
 def missing_periods(series: pd.DataFrame) -> FlagMap:
+    """Gaps in each indicator's run of periods (``series`` sorted by indicator, then period)."""
     flags: FlagMap = defaultdict(list)
-    steps = series.groupby("indicator_id", sort=False)["ordinal"].diff()
-    gaps = series[steps > 1]
+    ids, ordinals = series["indicator_id"].to_numpy(), series["ordinal"].to_numpy()
+    steps = np.diff(ordinals)
+    after_gap = np.flatnonzero((ids[1:] == ids[:-1]) & (steps > 1))  # index of the row before
+    periods = series["period"].to_numpy()
     for ind, period, step in zip(
-        gaps["indicator_id"], gaps["period"], steps[steps > 1], strict=True
+        ids[after_gap + 1], periods[after_gap + 1], steps[after_gap].tolist(), strict=True
     ):
         missing = [period.shift(-k).label for k in range(int(step) - 1, 0, -1)]
         flags[ind].append(

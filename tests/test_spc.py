@@ -184,6 +184,24 @@ def test_assurance_matches_the_package_unit_test_cases(
     assert summary["assurance"].tolist() == expected
 
 
+def test_an_unknown_direction_is_refused_by_name() -> None:
+    frame = frame_of({"a": [1.0, 2.0, 3.0]}, direction="upwards")
+
+    with pytest.raises(ValueError, match=r"direction must be one of .*'upwards'"):
+        spc_frame(frame)
+
+
+def test_a_direction_that_changes_within_a_key_is_refused() -> None:
+    frame = frame_of({"a": [1.0, 2.0, 3.0]}, direction="increase")
+    frame.loc[2, "direction"] = "decrease"
+
+    with pytest.raises(ValueError, match="constant within a key"):
+        spc_frame(frame)
+    frame.loc[2, "direction"] = None
+    with pytest.raises(ValueError, match="direction must be one of"):
+        spc_frame(frame)
+
+
 # --- Hand-computed limits ---
 
 

@@ -270,15 +270,17 @@ class _Layout:
         return sorted_values[self.key_start_rows]
 
     def per_key_direction(self, column: pd.Series) -> np.ndarray:
-        codes, names = pd.factorize(column.to_numpy(dtype=object)[self.order])
-        unknown = sorted({str(d) for d in names if d not in _DIRECTION_SIGN})
-        if unknown or (codes < 0).any():
-            raise ValueError(f"direction must be one of {DIRECTIONS}, got {unknown or ['None']}")
-        signs = np.array([_DIRECTION_SIGN[d] for d in names], dtype=int)[codes]
-        per_key = signs[self.key_start_rows]
-        if np.any(signs != per_key[self.key_id]):
+        directions = column.to_numpy(dtype=object)[self.order]
+        per_key = directions[self.key_start_rows]
+        mixed = np.any(directions != per_key[self.key_id])
+        unknown = sorted(
+            {str(d) for d in set(directions if mixed else per_key) if d not in _DIRECTION_SIGN}
+        )
+        if unknown:
+            raise ValueError(f"direction must be one of {DIRECTIONS}, got {unknown}")
+        if mixed:
             raise ValueError("direction must be constant within a key")
-        return per_key
+        return np.array([_DIRECTION_SIGN[d] for d in per_key], dtype=int)
 
     def segment_sum(self, weights: np.ndarray) -> np.ndarray:
         return np.bincount(self.seg_id, weights=weights, minlength=self.n_segments)

@@ -110,7 +110,7 @@ class SpcPoints(Sequence[SpcPointOut]):
         return repr(self._list())
 
 
-@dataclass
+@dataclass(slots=True)
 class SpcOut:
     mean: float | None
     lpl: float | None
@@ -128,7 +128,7 @@ def point_values(spc: SpcOut) -> list[float | None]:
     return [p.value for p in spc.points]
 
 
-@dataclass
+@dataclass(slots=True)
 class IndicatorScore:
     indicator_id: str
     name: str

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cipms_cli.engine.series import group_runs
+from cipms_cli.engine.series import indicator_runs
 
 MIN_POINTS = 3
 
@@ -19,8 +19,7 @@ def recent_points(series: pd.DataFrame, segment_start: pd.Series, window: int) -
 
     ``series`` is sorted by indicator, then period, as ``build_series`` makes it.
     """
-    ids = series["indicator_id"].to_numpy()
-    starts, stops = group_runs(ids)
+    ids, starts, stops = indicator_runs(series)
     first_ordinal = segment_start.reindex(ids[starts]).fillna(-np.inf).to_numpy(dtype=float)
     current = series["ordinal"].to_numpy() >= np.repeat(first_ordinal, stops - starts)
     # Count the current points from the end of each run; keep the last ``window`` of them.
@@ -32,8 +31,7 @@ def recent_points(series: pd.DataFrame, segment_start: pd.Series, window: int) -
 def fit_lines(points: pd.DataFrame) -> pd.DataFrame:
     """Per indicator: slope and intercept of value on ordinal, from sums over each sorted
     run of points (no loop)."""
-    ids = points["indicator_id"].to_numpy()
-    starts, stops = group_runs(ids)
+    ids, starts, stops = indicator_runs(points)
     ordinal = points["ordinal"].to_numpy(dtype=float)
     # Centre x on each run's first ordinal so the sums stay small and exact.
     origin = ordinal[starts] if len(starts) else np.array([])

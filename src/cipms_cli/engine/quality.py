@@ -25,8 +25,9 @@ def missing_periods(series: pd.DataFrame) -> FlagMap:
     """Gaps in each indicator's run of periods (``series`` sorted by indicator, then period)."""
     flags: FlagMap = defaultdict(list)
     ids, ordinals = series["indicator_id"].to_numpy(), series["ordinal"].to_numpy()
+    runs = series["run"].to_numpy() if "run" in series else ids
     steps = np.diff(ordinals)
-    after_gap = np.flatnonzero((ids[1:] == ids[:-1]) & (steps > 1))  # index of the row before
+    after_gap = np.flatnonzero((runs[1:] == runs[:-1]) & (steps > 1))  # index of the row before
     periods = series["period"].to_numpy()
     for ind, period, step in zip(
         ids[after_gap + 1], periods[after_gap + 1], steps[after_gap].tolist(), strict=True

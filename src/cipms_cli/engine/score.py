@@ -20,7 +20,7 @@ from cipms_cli.engine.actions import open_actions_by_indicator
 from cipms_cli.engine.composite import composite, points
 from cipms_cli.engine.forecast import fit_lines, forecast_at, recent_points
 from cipms_cli.engine.lsa import derived_results, lsa_summary
-from cipms_cli.engine.series import build_series, group_runs
+from cipms_cli.engine.series import build_series, group_runs, indicator_runs
 from cipms_cli.engine.spc import SpcSettings, spc_frame
 from cipms_cli.engine.targets import baselines, compare_with_target
 from cipms_cli.gcpause import paused_gc
@@ -206,8 +206,7 @@ def _spc_input(
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """The SPC engine's input, keyed by each indicator's position in the sorted series
     (integers group far faster than text), and the indicator id of each key."""
-    ids = series["indicator_id"].to_numpy()
-    starts, stops = group_runs(ids)
+    ids, starts, stops = indicator_runs(series)
     lengths = stops - starts
     # Each indicator's settings, repeated over its run of points (the series is sorted).
     per = frame.loc[ids[starts], ["direction", "target_value", "spc_baseline_points"]]
@@ -485,7 +484,7 @@ def _spc_by_indicator(summary: pd.DataFrame, pts: pd.DataFrame) -> dict[str, Spc
     # Points arrive grouped by indicator (the series is sorted), so each indicator's
     # points are one slice of every column.
     ids = pts["indicator_id"].to_numpy()
-    starts, stops = group_runs(ids)
+    starts, stops = group_runs(pts["key"].to_numpy())  # the SPC key numbers the indicators
     for a, b in zip(starts.tolist(), stops.tolist(), strict=True):
         out[ids[a]].points = SpcPoints(source, a, b)
     return out

@@ -9,7 +9,8 @@ import pandas as pd
 
 from cipms_cli.periods import distinct_periods
 
-SERIES_COLUMNS = ["indicator_id", "period", "ordinal", "value", "numerator", "denominator"]
+# ``run`` numbers the indicators in sorted order: grouping on it is cheaper than on the ids.
+SERIES_COLUMNS = ["indicator_id", "run", "period", "ordinal", "value", "numerator", "denominator"]
 
 
 def build_series(results: pd.DataFrame, as_of: dt.date | None = None) -> pd.DataFrame:
@@ -29,8 +30,8 @@ def build_series(results: pd.DataFrame, as_of: dt.date | None = None) -> pd.Data
             frame = frame[ended]
     frame = frame.astype({"value": float, "numerator": float, "denominator": float})
     # Sorting on integer codes (ids in sorted order) is far cheaper than on the text.
-    ids, _ = pd.factorize(frame["indicator_id"], sort=True)
-    order = np.lexsort((frame["ordinal"].to_numpy(), ids))
+    frame["run"], _ = pd.factorize(frame["indicator_id"], sort=True)
+    order = np.lexsort((frame["ordinal"].to_numpy(), frame["run"].to_numpy()))
     if (np.diff(order) != 1).any():  # results usually arrive sorted already
         frame = frame.iloc[order]
     return frame[SERIES_COLUMNS].reset_index(drop=True)
@@ -42,6 +43,7 @@ def _empty_series() -> pd.DataFrame:
     return pd.DataFrame(
         {
             "indicator_id": pd.Series(dtype=object),
+            "run": pd.Series(dtype="int64"),
             "period": pd.Series(dtype=object),
             "ordinal": pd.Series(dtype="int64"),
             **numbers,
@@ -56,3 +58,11 @@ def group_runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return np.array([], dtype=int), np.array([], dtype=int)
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
     return starts, np.r_[starts[1:], len(keys)]
+
+
+def indicator_runs(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The indicator ids of a frame sorted by indicator, and the start and stop of each
+    indicator's run of rows (grouped on the integer ``run`` column when it has one)."""
+    ids = frame["indicator_id"].to_numpy()
+    starts, stops = group_runs(frame["run"].to_numpy() if "run" in frame else ids)
+    return ids, starts, stops

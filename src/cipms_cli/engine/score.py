@@ -7,6 +7,7 @@ it never prints, and every figure is defined in docs/method.md.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, fields
@@ -370,21 +371,8 @@ _NUMBER_FIELDS = {
 }
 
 
-_ROW_FIELDS = [
-    "indicator_id",
-    "name",
-    "outcome_id",
-    "measure_type",
-    "unit",
-    "frequency",
-    "owner",
-    "key",
-    "baseline_period",
-    "baseline_source",
-    "latest_period",
-    "target_period",
-    "status",
-]
+# IndicatorScore's fields in order, but for the actions, which are added afterwards.
+_SCORE_FIELDS = [f.name for f in fields(IndicatorScore) if f.name != "actions"]
 
 
 def _indicator_scores(
@@ -393,64 +381,69 @@ def _indicator_scores(
     flags: quality.FlagMap,
     statements: dict[str, str],
 ) -> list[IndicatorScore]:
-    """One IndicatorScore per row of ``frame``, converted column by column."""
-    numbers = {name: _floats_or_none(frame[column]) for name, column in _NUMBER_FIELDS.items()}
-    value_of = {c: _floats_or_none(frame[c]) for c in ("baseline_value", "latest_value")}
+    """One IndicatorScore per row of ``frame``: every field is built as a column, then the
+    objects are made in one pass (no per-row lookups of the frame)."""
+    ids = frame["indicator_id"].tolist()
+    outcome_ids = frame["outcome_id"].tolist()
     target = _floats_or_none(frame["target_value"])
     forecast = _floats_or_none(frame["forecast_value"])
-    slope = _floats_or_none(frame["forecast_slope"])
-    attainment = frame["attainment"].to_numpy(dtype=float)
-    weights = [1.0 if w is None else w for w in _floats_or_none(frame["weight"])]
     directions = frame["direction"].astype(str).tolist()
-    periods = _forecast_periods(frame)
-    results = []
-    # itertuples builds a tuple per row, so only the columns still read per row go in.
-    fields = frame[_ROW_FIELDS]
-    row: Any
-    for k, row in enumerate(fields.itertuples(index=False)):
-        ind = row.indicator_id
-        results.append(
-            IndicatorScore(
-                indicator_id=ind,
-                name=row.name,
-                outcome_id=row.outcome_id,
-                outcome_statement=statements.get(row.outcome_id),
-                measure_type=row.measure_type.value if row.measure_type is not None else None,
-                direction=directions[k],
-                unit=str(row.unit),
-                frequency=str(row.frequency),
-                owner=row.owner,
-                key=bool(row.key),
-                weight=weights[k],
-                baseline={
-                    "period": _label(row.baseline_period),
-                    "value": value_of["baseline_value"][k],
-                    "source": row.baseline_source,
-                },
-                latest={"period": _label(row.latest_period), "value": value_of["latest_value"][k]},
-                target={"period": _label(row.target_period), "value": target[k]},
-                status=row.status,
-                forecast={
-                    "period": periods[k],
-                    "value": forecast[k],
-                    "slope_per_period": slope[k],
-                    "will_meet_target": _will_meet(directions[k], forecast[k], target[k]),
-                },
-                attainment=float(attainment[k]) if np.isfinite(attainment[k]) else None,
-                data_quality=[{"code": f.code, "message": f.message} for f in flags.get(ind, [])],
-                spc=spc.get(ind) or SpcOut(None, None, None, None, None, False),
-                gap=numbers["gap"][k],
-                progress=numbers["progress"][k],
-                change_from_baseline=numbers["change_from_baseline"][k],
-                change_from_baseline_pct=numbers["change_from_baseline_pct"][k],
-                percent_of_target=numbers["percent_of_target"][k],
-                trajectory=numbers["trajectory"][k],
-                tolerance=numbers["tolerance"][k],
-                points=numbers["points"][k],
-                points_available=numbers["points_available"][k],
+    no_spc = SpcOut(None, None, None, None, None, False)
+    columns: dict[str, list[Any]] = {
+        "indicator_id": ids,
+        "name": frame["name"].tolist(),
+        "outcome_id": outcome_ids,
+        "outcome_statement": [statements.get(o) for o in outcome_ids],
+        "measure_type": [m.value if m is not None else None for m in frame["measure_type"]],
+        "direction": directions,
+        "unit": frame["unit"].astype(str).tolist(),
+        "frequency": frame["frequency"].astype(str).tolist(),
+        "owner": frame["owner"].tolist(),
+        "key": [bool(k) for k in frame["key"].tolist()],
+        "weight": [1.0 if w is None else w for w in _floats_or_none(frame["weight"])],
+        "baseline": [
+            {"period": _label(p), "value": v, "source": source}
+            for p, v, source in zip(
+                frame["baseline_period"].tolist(),
+                _floats_or_none(frame["baseline_value"]),
+                frame["baseline_source"].tolist(),
+                strict=True,
             )
-        )
-    return results
+        ],
+        "latest": _period_values(frame["latest_period"], frame["latest_value"]),
+        "target": _period_values(frame["target_period"], frame["target_value"]),
+        "status": frame["status"].tolist(),
+        "forecast": [
+            {
+                "period": period,
+                "value": f,
+                "slope_per_period": slope,
+                "will_meet_target": _will_meet(d, f, t),
+            }
+            for period, f, slope, d, t in zip(
+                _forecast_periods(frame),
+                forecast,
+                _floats_or_none(frame["forecast_slope"]),
+                directions,
+                target,
+                strict=True,
+            )
+        ],
+        "attainment": [a if math.isfinite(a) else None for a in frame["attainment"].tolist()],
+        "data_quality": [
+            [{"code": f.code, "message": f.message} for f in flags.get(ind, [])] for ind in ids
+        ],
+        "spc": [spc.get(ind) or no_spc for ind in ids],
+        **{name: _floats_or_none(frame[column]) for name, column in _NUMBER_FIELDS.items()},
+    }
+    return list(map(IndicatorScore, *(columns[name] for name in _SCORE_FIELDS)))
+
+
+def _period_values(periods: pd.Series, values: pd.Series) -> list[dict[str, Any]]:
+    return [
+        {"period": _label(p), "value": v}
+        for p, v in zip(periods.tolist(), _floats_or_none(values), strict=True)
+    ]
 
 
 def _will_meet(direction: str, forecast: float | None, target: float | None) -> bool | None:

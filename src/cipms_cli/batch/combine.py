@@ -89,18 +89,31 @@ class CombinedAgency:
     # frames themselves take ten times that. Unpacked for scoring, agency by agency.
     extras: dict[str, list[tuple[OrderKey, bytes]]] = field(default_factory=dict)
 
-    def scoring_data(self) -> Any:
+    def packed(self) -> PackedAgency:
+        """The agency ready to send to the worker that scores it."""
+        return PackedAgency(self.data, self.extras)
+
+    def release(self) -> None:
+        """Scored: from here on only the tidy rows are needed."""
+        self.data = None
+        self.extras = {}
+
+
+@dataclass
+class PackedAgency:
+    """A combined agency with its extras still pickled, as each return sent them. The worker
+    that scores it unpacks and stacks them, so that the main process only forwards bytes."""
+
+    data: Any  # WorkbookData of the combined returns, without the extras
+    extras: dict[str, list[tuple[OrderKey, bytes]]]
+
+    def unpacked(self) -> Any:
         """The combined workbook with its extras stacked, ready for the engine."""
         stacked = {
             name: _stacked([(order, pickle.loads(packed)) for order, packed in parts])
             for name, parts in self.extras.items()
         }
         return dataclasses.replace(self.data, **stacked) if stacked else self.data
-
-    def release(self) -> None:
-        """Scored: from here on only the tidy rows are needed."""
-        self.data = None
-        self.extras = {}
 
 
 @dataclass

@@ -115,9 +115,9 @@ def _score_all(result: BatchResult, workers: Workers) -> None:
         result.as_of[agency.agency_id] = agency_as_of(agency, result.as_of_text)
 
     def task(i: int) -> ScoreTask:
-        # Built only when its turn comes, so that the unpacked learner records of just a
-        # few agencies are in memory at once.
-        return agencies[i].scoring_data(), result.as_of[agencies[i].agency_id]
+        # The worker unpacks the learner records, so that the main process, which every
+        # worker waits on, only forwards bytes; a few agencies are in flight at once.
+        return agencies[i].packed(), result.as_of[agencies[i].agency_id]
 
     for agency, (score, failure) in zip(agencies, workers.score(len(agencies), task), strict=True):
         agency.release()

@@ -23,15 +23,16 @@ class AgencyScore:
     learners: dict[str, Any]  # lsa_* figures; empty without learner sheets
 
 
-ScoreTask = tuple[Any, dt.date | None]  # (WorkbookData, as-of date)
+ScoreTask = tuple[Any, dt.date | None]  # (combine.PackedAgency, as-of date)
 
 
 def score_agency(task: ScoreTask) -> tuple[AgencyScore | None, str | None]:
     """The reduced score of one combined agency, or why it could not be scored."""
     from cipms_cli.engine.score import score_workbook
 
-    data, as_of = task
+    packed, as_of = task
     try:
+        data = packed.unpacked()
         card = score_workbook(data, as_of, data.settings)
     except Exception as exc:  # one agency's odd data must not lose the others' scores
         return None, f"{type(exc).__name__}: {exc}"

@@ -12,19 +12,24 @@ from typing import IO
 from cipms_cli.errors import OutputError
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.exists() and b.exists() and os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
 def check_not_input(target: Path, inputs: Iterable[str | Path]) -> None:
+    """Refuse a target that is one of the inputs, by name, link or hard link.
+
+    A target that does not exist yet cannot be an input, so a batch writing its tables
+    into a new folder does not stat a thousand inputs for each table.
+    """
+    try:
+        written = os.stat(target)
+    except OSError:
+        return
     for source in inputs:
         if str(source) == "-":
             continue
-        src = Path(source)
-        if _same_file(target, src) or target.resolve() == src.resolve():
+        try:
+            read = os.stat(source)
+        except OSError:
+            continue
+        if (read.st_dev, read.st_ino) == (written.st_dev, written.st_ino):
             raise OutputError(
                 f"refusing to write over the input file {source}; choose another -o path",
                 path=str(target),

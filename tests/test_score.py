@@ -1,5 +1,6 @@
 """`cipms score` end to end: the JSON contract, flags, as-of, exit codes and invariants."""
 
+import csv
 import io
 import json
 import random
@@ -164,6 +165,14 @@ def test_csv_has_one_row_per_indicator(cli, examples):
     lines = result.stdout.splitlines()
     assert lines[0].split(",") == CSV_COLUMNS
     assert len(lines) == 1 + 13
+    first = dict(zip(CSV_COLUMNS, next(csv.reader(lines[1:2])), strict=True))
+    # Enumerated words (direction, unit, frequency) are written as their text.
+    assert (first["direction"], first["unit"], first["frequency"]) == (
+        "increase",
+        "count",
+        "quarterly",
+    )
+    assert (first["baseline_value"], first["latest_value"]) == ("27", "44")
 
 
 def test_config_file_overrides_the_settings_sheet(cli, tmp_path, examples):

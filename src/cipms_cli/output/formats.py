@@ -62,10 +62,18 @@ def to_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> str:
 
 
 def _csv_value(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+    if type(value) is str:  # the common case first: a batch writes millions of cells
+        return csv_cell(value)
+    if value is None:
         return ""
     if isinstance(value, float):
-        return repr(round(value, 10)) if not value.is_integer() else str(int(value))
-    if not isinstance(value, str | int):
+        return _float_text(value)
+    if not isinstance(value, str | int):  # str subclasses (enums) are written as text
         value = _default(value)
     return csv_cell(value)
+
+
+def _float_text(value: float) -> str:
+    if not math.isfinite(value):
+        return ""
+    return repr(round(value, 10)) if not value.is_integer() else str(int(value))

@@ -174,12 +174,15 @@ class Combiner:
         keeps a national batch's figures to a fraction of the memory.
         """
         share = self._shared.setdefault
-        return dataclasses.replace(
-            figure,
-            agency_id=share(figure.agency_id, figure.agency_id),
-            indicator_id=share(figure.indicator_id, figure.indicator_id),
-            period=share(figure.period, figure.period),
-            cell=share(figure.cell, figure.cell),
+        return Figure(
+            share(figure.agency_id, figure.agency_id),
+            share(figure.indicator_id, figure.indicator_id),
+            share(figure.period, figure.period),
+            figure.value,
+            figure.numerator,
+            figure.denominator,
+            figure.note,
+            share(figure.cell, figure.cell),
         )
 
     def _shared_values(self, record: dict[str, Any]) -> dict[str, Any]:
@@ -205,8 +208,8 @@ class Combiner:
             else:
                 acc.figures[key] = [given, (order, figure)]
         if own:
-            for name, frame in ret.extras.items():
-                acc.extras[name].append((order, pickle.dumps(frame, pickle.HIGHEST_PROTOCOL)))
+            for name, packed in ret.extras.items():
+                acc.extras[name].append((order, packed))
 
     def finish(self) -> tuple[list[CombinedAgency], list[BatchProblem]]:
         combined, problems = [], list(self._problems)

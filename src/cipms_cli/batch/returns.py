@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import pickle
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -103,7 +104,9 @@ class FileReturn:
     indicators: Records | None = None
     outcomes: Records | None = None
     figures: list[Figure] = field(default_factory=list)
-    extras: dict[str, Any] = field(default_factory=dict)  # learner sheets, when present
+    # The learner sheets, when present, pickled where the file was read: the main process
+    # only keeps and forwards the bytes, and the worker that scores the agency unpickles them.
+    extras: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def order_key(self) -> tuple[dt.date, str]:
@@ -228,16 +231,17 @@ def _figures(results: pd.DataFrame, agency_id: str, cells: _CellFinder) -> list[
     return figures
 
 
-def _extra_frames(data: Any) -> dict[str, Any]:
+def _extra_frames(data: Any) -> dict[str, bytes]:
     """Parts the reader adds beyond the core sheets (the learner sheets, for LSA): a frame,
-    or a dataclass of frames. Carried so that the combined agency can be scored with them."""
+    or a dataclass of frames, pickled. Carried so that the combined agency can be scored
+    with them."""
     extras = {}
     for f in dataclasses.fields(data):
         value = getattr(data, f.name)
         if f.name not in _BASE_FIELDS and (
             isinstance(value, pd.DataFrame) or is_frame_bundle(value)
         ):
-            extras[f.name] = value
+            extras[f.name] = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
     return extras
 
 

@@ -23,6 +23,7 @@ from cipms_cli.settings import Settings
 from cipms_cli.workbook.collector import ProblemCollector
 from cipms_cli.workbook.columns import Column, coerce_table
 from cipms_cli.workbook.reader import RawWorkbook
+from cipms_cli.workbook.records import frame_of
 from cipms_cli.workbook.sheet_tables import read_table
 from cipms_cli.workbook.sheets import (
     ASSESSMENTS,
@@ -140,15 +141,10 @@ class _Sheet:
     def frame(self) -> pd.DataFrame:
         kept = self.keep if not self.keep.all() else slice(None)
         index = pd.RangeIndex(len(self.rows))[kept]
-        columns: dict[str, Any] = {}
-        for name in self.typed:
-            values = self.column(name)[kept]
-            # Explicitly object: pandas would otherwise infer its string dtype for text.
-            is_text = values.dtype == object
-            columns[name] = pd.Series(values, index, dtype=object) if is_text else values
+        columns = {name: self.column(name)[kept] for name in self.typed}
         columns["row"] = self.rows[kept]
         columns["position"] = index.to_numpy(dtype="int64")
-        return pd.DataFrame(columns, index=index)
+        return frame_of(columns, index)
 
 
 def _read_sheet(

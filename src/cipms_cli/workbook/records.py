@@ -7,6 +7,7 @@ pandas call costs more than the work itself, and a large workbook loses nothing.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -94,8 +95,16 @@ def frame_of(columns: dict[str, np.ndarray], index: pd.Index) -> pd.DataFrame:
     skipped: building a quarterly return's small frames that way takes a quarter of the time.
     """
     return pd.DataFrame._from_arrays(  # type: ignore[attr-defined]
-        list(columns.values()), columns=list(columns), index=index, verify_integrity=False
+        list(columns.values()), columns=_names(tuple(columns)), index=index, verify_integrity=False
     )
+
+
+@functools.cache
+def _names(names: tuple[str, ...]) -> pd.Index:
+    # A sheet's column names are the same in every file, and inferring an Index's type
+    # from them costs more than building the rest of a small frame. An Index is immutable,
+    # so frames can share one.
+    return pd.Index(names)
 
 
 def present(values: np.ndarray) -> np.ndarray:

@@ -286,7 +286,8 @@ def _check_sources(
                 f"{' or '.join(allowed)}",
                 str(unit),
             )
-    indicators["source"] = indicators["source"].map(lambda s: canonical_source(s) or s)
+    if indicators["source"].notna().any():
+        indicators["source"] = indicators["source"].map(lambda s: canonical_source(s) or s)
 
 
 def _missing_sheet_message(spec: SheetSpec) -> str:

@@ -173,7 +173,7 @@ def build_tables(result: BatchResult) -> dict[str, list[Row]]:
 def columns_of(name: str, rows: list[Row]) -> list[str]:
     """The table's documented columns, plus any ``lsa_*`` columns present (scores only)."""
     fixed = TABLES[name]
-    extra = sorted({k for row in rows for k in row if k.startswith(LSA_PREFIX)} - set(fixed))
+    extra = sorted({k for k in set().union(*rows) if k.startswith(LSA_PREFIX)} - set(fixed))
     return [*fixed, *extra]
 
 

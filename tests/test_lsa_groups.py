@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cipms_cli.engine.lsa import _codes, _group_means, _group_medians, _rows_by_index
+from cipms_cli.engine.lsa import _codes, _group_means, _group_medians
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -19,16 +19,6 @@ def test_group_medians_and_means_match_pandas(seed):
     expected_mean = grouped.mean().reindex(range(size)).to_numpy()
     assert np.array_equal(_group_medians(keys, values, size), expected_median, equal_nan=True)
     assert np.array_equal(_group_means(keys, values, size), expected_mean, equal_nan=True)
-
-
-def test_rows_by_index_matches_to_dict():
-    index = pd.MultiIndex.from_product([[3, 4], ["a", "b"]], names=["window", "goal_path"])
-    frame = pd.DataFrame({"n": np.arange(4), "median": [1.5, np.nan, 2.0, 3.0]}, index=index)
-    got, want = _rows_by_index(frame), frame.to_dict(orient="index")
-    assert list(got) == list(want)
-    for key in want:
-        assert list(got[key]) == list(want[key])
-        assert np.allclose(list(got[key].values()), list(want[key].values()), equal_nan=True)
 
 
 def test_codes_are_positions_in_the_categories():

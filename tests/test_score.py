@@ -307,3 +307,21 @@ def test_missing_periods_names_each_gap_within_an_indicator_only():
     assert list(flags) == ["A"]  # B to C is a change of indicator, not a gap
     assert len(flags["A"]) == 1
     assert flags["A"][0].message == "no figure for 2024-Q2, 2024-Q3; the series has a gap"
+
+
+def test_an_indicator_rebased_but_without_results_up_to_the_as_of_date_scores_as_no_data(
+    cli, tmp_path
+):
+    """Its rebase period lies after the as-of date, like all its results: scoring stopped
+    with an internal error on the empty run instead of calling it no data."""
+    rebased = [*indicator("LATE", "Started later", "increase", "count", 60), "2024-Q3"]
+    indicators = [[*row, None] for row in DEFAULT_INDICATORS] + [rebased]
+    results = BASE_RESULTS + [("LATE", q, 10 + i) for i, q in enumerate(quarters(2024, 4))]
+    wb = openpyxl.load_workbook(io.BytesIO(workbook(results, indicators)))
+    wb["Indicators"].cell(row=1, column=len(HEADER + TARGETS) + 1, value="rebase_periods")
+    doc = scored(tmp_path, hostile.save(wb), "--as-of", "2023-Q4", cli=cli)
+    late = next(i for i in doc["indicators"] if i["indicator_id"] == "LATE")
+    assert late["status"] == "no_data"
+    assert late["latest"] == {"period": None, "value": None}
+    up = next(i for i in doc["indicators"] if i["indicator_id"] == "UP")
+    assert up["latest"] == {"period": "2023-Q4", "value": 47.0}

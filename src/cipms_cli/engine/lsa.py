@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cipms_cli.engine.series import booleans
 from cipms_cli.periods import Frequency, Period
 from cipms_cli.settings import Settings
 from cipms_cli.values import optional_float
@@ -212,9 +213,9 @@ class _Records:
     path: np.ndarray  # goal path code per learner
     paths: list[str]
     ids: np.ndarray  # learner_id per learner
-    assess: pd.DataFrame  # code, domain, date, score, level, first_score, first_level, ...
+    assess: dict[str, np.ndarray]  # code, domain, date, score, level, first_score, ...
     domains: list[str]
-    miles: pd.DataFrame  # code, date, culminating
+    miles: dict[str, np.ndarray]  # code, date, culminating
     first_milestone: np.ndarray  # datetime64 per learner (NaT if none)
     first_culminating: np.ndarray  # datetime64 per learner (NaT if none)
     levels_from: str
@@ -231,78 +232,100 @@ def _prepare(data: LearnerData, cutoff: dt.date) -> _Records:
 
 
 def _prepare_records(data: LearnerData, cutoff: dt.date) -> _Records:
-    limit = pd.Timestamp(cutoff)
-    people = data.learners.drop_duplicates("learner_id")
-    people = people[people["start_date"] <= limit].sort_values("learner_id", kind="stable")
-    ids = pd.Index(people["learner_id"])
-    exits = people["exit_date"].where(people["exit_date"] <= limit)
-    path_codes, path_names = pd.factorize(people["goal_path"], sort=True)
+    limit = np.datetime64(cutoff, "ns")
+    learners = data.learners
+    learner_id = learners["learner_id"].to_numpy(dtype=object)
+    start = _dates(learners["start_date"])
+    people = _first_rows(learner_id)  # a learner listed twice keeps the first row
+    people = people[start[people] <= limit]
+    people = people[np.argsort(learner_id[people], kind="stable")]
+    ids = pd.Index(learner_id[people])
+    exits = _dates(learners["exit_date"])[people]
+    goal_paths = learners["goal_path"].to_numpy(dtype=object)[people]
+    path_codes, path_names = pd.factorize(goal_paths, sort=True)
     assess, domains, levels_from = _assessment_history(data, ids, limit)
-    miles = data.milestones[data.milestones["completed_date"] <= limit]
-    codes = ids.get_indexer(pd.Index(miles["learner_id"]))
-    miles = pd.DataFrame(
-        {
-            "code": codes,
-            "date": miles["completed_date"].to_numpy(),
-            "culminating": miles["culminating_task"].fillna(False).astype(bool).to_numpy(),
-        }
-    )
-    miles = miles[miles["code"] >= 0]
+    miles = _milestones(data.milestones, ids, limit)
+    culminating = miles["culminating"]
     n = len(ids)
     return _Records(
-        start=people["start_date"].to_numpy(dtype="datetime64[ns]"),
-        exit=exits.to_numpy(dtype="datetime64[ns]"),
+        start=start[people],
+        exit=np.where(exits <= limit, exits, np.datetime64("NaT", "ns")),
         path=path_codes,
         paths=[str(p) for p in path_names],
         ids=ids.to_numpy(),
         assess=assess,
         domains=domains,
         miles=miles,
-        first_milestone=_earliest(miles, n),
-        first_culminating=_earliest(miles[miles["culminating"]], n),
+        first_milestone=_earliest(miles["code"], miles["date"], n),
+        first_culminating=_earliest(miles["code"][culminating], miles["date"][culminating], n),
         levels_from=levels_from,
     )
 
 
-def _earliest(miles: pd.DataFrame, n: int) -> np.ndarray:
+def _dates(column: pd.Series) -> np.ndarray:
+    return column.to_numpy(dtype="datetime64[ns]")
+
+
+def _first_rows(ids: np.ndarray) -> np.ndarray:
+    """The row of each id's first appearance, in the order of the rows."""
+    codes, _ = pd.factorize(ids, use_na_sentinel=False)
+    _, first = np.unique(codes, return_index=True)
+    return first
+
+
+def _milestones(
+    milestones: pd.DataFrame, ids: pd.Index, limit: np.datetime64
+) -> dict[str, np.ndarray]:
+    """The milestones completed by ``limit`` of the learners ``ids`` (code = position in ids)."""
+    date = _dates(milestones["completed_date"])
+    code = ids.get_indexer(pd.Index(milestones["learner_id"]))
+    kept = (date <= limit) & (code >= 0)
+    culminating = booleans(milestones["culminating_task"])
+    return {"code": code[kept], "date": date[kept], "culminating": culminating[kept]}
+
+
+def _earliest(code: np.ndarray, date: np.ndarray, n: int) -> np.ndarray:
+    """The earliest date of each code 0..n-1 (NaT for none)."""
     first = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
-    if len(miles):
-        earliest = miles.groupby("code")["date"].min()
-        first[earliest.index.to_numpy()] = earliest.to_numpy(dtype="datetime64[ns]")
+    order = np.argsort(date, kind="stable")
+    codes, earliest = np.unique(code[order], return_index=True)
+    first[codes] = date[order][earliest]
     return first
 
 
 def _assessment_history(
-    data: LearnerData, ids: pd.Index, limit: pd.Timestamp
-) -> tuple[pd.DataFrame, list[str], str]:
+    data: LearnerData, ids: pd.Index, limit: np.datetime64
+) -> tuple[dict[str, np.ndarray], list[str], str]:
     """Assessments in order per learner and domain, each with the learner's first one.
 
     Columns: code, domain (int), date, score, level, k (0 for the first assessment),
     first_score, first_level, next_date (NaT for the latest).
     """
-    raw = data.assessments[data.assessments["date"] <= limit]
+    raw = data.assessments
+    date = _dates(raw["date"])
     codes = ids.get_indexer(pd.Index(raw["learner_id"]))
-    raw, codes = raw[codes >= 0], codes[codes >= 0]
-    present = set(raw["domain"].unique())
+    kept = (date <= limit) & (codes >= 0)
+    domain = raw["domain"].to_numpy(dtype=object)[kept]
+    present = set(pd.unique(domain).tolist())
     domains = [d for d in DOMAINS if d in present] + sorted(present - set(DOMAINS))
+    # Every row is banded, then the rows kept are taken: cheaper than a filtered copy.
     if data.scales.empty:
-        level, levels_from = raw["level"].to_numpy(dtype=float), "level column"
+        level, levels_from = raw["level"], "level column"
     else:
-        level = scale_levels(raw["domain"], raw["score"], data.scales).to_numpy()
-        levels_from = "Scales"
+        level, levels_from = scale_levels(raw["domain"], raw["score"], data.scales), "Scales"
     columns = _one_per_day(
         {
-            "code": codes,
-            "domain": _codes(raw["domain"], domains),
-            "date": raw["date"].to_numpy(dtype="datetime64[ns]"),
-            "score": raw["score"].to_numpy(dtype=float),
-            "level": level,
+            "code": codes[kept],
+            "domain": _codes(domain, domains),
+            "date": date[kept],
+            "score": raw["score"].to_numpy(dtype=float)[kept],
+            "level": level.to_numpy(dtype=float)[kept],
         }
     )
-    return pd.DataFrame({**columns, **_firsts_and_nexts(columns)}), domains, levels_from
+    return {**columns, **_firsts_and_nexts(columns)}, domains, levels_from
 
 
-def _codes(values: pd.Series, categories: list[str]) -> np.ndarray:
+def _codes(values: pd.Series | np.ndarray, categories: list[str]) -> np.ndarray:
     """The position of each value in ``categories``, which hold every value."""
     position = {category: i for i, category in enumerate(categories)}
     return np.fromiter(map(position.__getitem__, values.tolist()), np.int64, len(values))
@@ -345,32 +368,35 @@ def _firsts_and_nexts(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 @dataclass
 class Figures:
-    """Counts and statistics per window and goal path (``ALL`` for every learner)."""
+    """Counts and statistics per window and goal path, every learner (``ALL``) last."""
 
     windows: Windows
-    paths: list[str]  # goal paths present, sorted; ALL is added in the frames
+    paths: list[str]  # goal paths present, sorted
     domains: list[str]
-    people: pd.DataFrame  # index (window, goal_path)
-    by_domain: pd.DataFrame  # index (window, goal_path, domain)
+    people: dict[str, np.ndarray]  # PEOPLE_COUNTS and median_days, each windows x paths
+    by_domain: dict[str, np.ndarray]  # n, with_gain, median/mean_gain: windows x paths x domains
     levels_from: str
 
-    @cached_property
-    def people_rows(self) -> dict[Any, dict[Any, Any]]:
-        return _rows_by_index(self.people)
+    def people_row(self, window: int, path: int) -> dict[str, Any]:
+        """The figures of one window (an ordinal) and goal path (a position in ``paths``, or
+        ``ALL_PATHS``), as Python numbers."""
+        w = window - self.windows.first
+        return {name: values[w][path] for name, values in self._people_lists.items()}
+
+    def domain_row(self, window: int, path: int, domain: int) -> dict[str, Any]:
+        w = window - self.windows.first
+        return {name: values[w][path][domain] for name, values in self._domain_lists.items()}
 
     @cached_property
-    def domain_rows(self) -> dict[Any, dict[Any, Any]]:
-        return _rows_by_index(self.by_domain)
+    def _people_lists(self) -> dict[str, list[Any]]:
+        return {name: values.tolist() for name, values in self.people.items()}
+
+    @cached_property
+    def _domain_lists(self) -> dict[str, list[Any]]:
+        return {name: values.tolist() for name, values in self.by_domain.items()}
 
 
-def _rows_by_index(frame: pd.DataFrame) -> dict[Any, dict[Any, Any]]:
-    """``frame.to_dict(orient="index")`` for columns of numbers, in a fraction of the time."""
-    names = list(frame.columns)
-    columns = [frame[name].to_numpy().tolist() for name in names]
-    return {
-        key: dict(zip(names, values, strict=True))
-        for key, *values in zip(frame.index, *columns, strict=True)
-    }
+ALL_PATHS = -1  # the position of ALL among the goal paths of Figures
 
 
 PEOPLE_COUNTS = (
@@ -424,8 +450,8 @@ def window_figures(data: LearnerData, windows: Windows) -> Figures:
     counts |= first_counts
     progress = _assessed_rows(rec, windows, span_lo, span_hi)
     counts |= _assessed_counts(progress, len(rec.ids), tally)
-    people = _people_frame(counts, first_ms, windows, rec.paths)
-    by_domain = _domain_frame(progress, windows, rec)
+    people = _people_figures(counts, first_ms, windows, rec.paths)
+    by_domain = _domain_figures(progress, windows, rec)
     return Figures(windows, rec.paths, rec.domains, people, by_domain, rec.levels_from)
 
 
@@ -436,7 +462,7 @@ def _milestone_counts(
     windows = tally.windows
     m_window = windows.ordinals(rec.miles["date"])
     inside = tally.in_range(m_window)
-    m_code, m_window = rec.miles["code"].to_numpy()[inside], m_window[inside]
+    m_code, m_window = rec.miles["code"][inside], m_window[inside]
     served_key = served_code * windows.count + (served_window - windows.first)
     progressed = np.isin(served_key, m_code * windows.count + (m_window - windows.first))
     return {
@@ -457,27 +483,27 @@ def _exit_counts(rec: _Records, tally: _Tally) -> dict[str, np.ndarray]:
     }
 
 
-def _first_milestones(rec: _Records, tally: _Tally) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
+def _first_milestones(
+    rec: _Records, tally: _Tally
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Learners whose first milestone fell in each window, and their days from start."""
     fm_window = tally.windows.ordinals(rec.first_milestone)
     reached = tally.in_range(fm_window)
     days = (rec.first_milestone - rec.start) / np.timedelta64(1, "D")
     everyone = np.arange(len(rec.ids))
-    first_ms = pd.DataFrame(
-        {"window": fm_window[reached], "path": rec.path[reached], "days": days[reached]}
-    )
+    first_ms = {"window": fm_window[reached], "path": rec.path[reached], "days": days[reached]}
     return {"first_milestones": tally(fm_window[reached], everyone[reached])}, first_ms
 
 
 def _assessed_counts(
-    progress: pd.DataFrame, n_learners: int, tally: _Tally
+    progress: dict[str, np.ndarray], n_learners: int, tally: _Tally
 ) -> dict[str, np.ndarray]:
     """Learners assessed twice in some domain, and those with an increment in any domain."""
     windows = tally.windows
     w_count = windows.count
-    key = (progress["code"] * w_count + (progress["window"] - windows.first)).to_numpy()
+    key = progress["code"] * w_count + (progress["window"] - windows.first)
     assessed = _distinct(key, n_learners * w_count)
-    gained = _distinct(key[progress["increments"].to_numpy() >= 1], n_learners * w_count)
+    gained = _distinct(key[progress["increments"] >= 1], n_learners * w_count)
     return {
         "assessed": tally(assessed % w_count + windows.first, assessed // w_count),
         "with_gain": tally(gained % w_count + windows.first, gained // w_count),
@@ -493,53 +519,50 @@ def _distinct(keys: np.ndarray, size: int) -> np.ndarray:
 
 def _assessed_rows(
     rec: _Records, windows: Windows, span_lo: np.ndarray, span_hi: np.ndarray
-) -> pd.DataFrame:
+) -> dict[str, np.ndarray]:
     """For each window, each served learner's latest assessment per domain, if not the first.
 
     An assessment is the latest from its own window until the window before the next
     one, within the learner's active span.
     """
-    assess = rec.assess[rec.assess["k"] >= 1]
-    code = assess["code"].to_numpy()
-    lo = np.maximum(windows.ordinals(assess["date"]), span_lo[code])
-    next_window = windows.ordinals(assess["next_date"])
+    later = {name: values[rec.assess["k"] >= 1] for name, values in rec.assess.items()}
+    code = later["code"]
+    lo = np.maximum(windows.ordinals(later["date"]), span_lo[code])
+    next_window = windows.ordinals(later["next_date"])
     hi = np.minimum(np.where(next_window == _NEVER, _NEVER, next_window - 1), span_hi[code])
     rows, window = _expand(lo, hi)
-    picked = assess.iloc[rows]
-    return pd.DataFrame(
-        {
-            "window": window,
-            "code": picked["code"].to_numpy(),
-            "path": rec.path[picked["code"].to_numpy()],
-            "domain": picked["domain"].to_numpy(),
-            "gain": (picked["score"] - picked["first_score"]).to_numpy(),
-            "increments": (picked["level"] - picked["first_level"]).to_numpy(),
-        }
-    )
-
-
-def _people_frame(
-    counts: dict[str, np.ndarray], first_ms: pd.DataFrame, windows: Windows, paths: list[str]
-) -> pd.DataFrame:
-    ordinals = np.arange(windows.first, windows.last + 1)
-    labels = [*paths, ALL]
-    index = pd.MultiIndex.from_product([ordinals, labels], names=["window", "goal_path"])
-    columns = {
-        name: np.concatenate([array, array.sum(axis=1, keepdims=True)], axis=1).ravel()
-        for name, array in counts.items()
+    return {
+        "window": window,
+        "code": code[rows],
+        "path": rec.path[code[rows]],
+        "domain": later["domain"][rows],
+        "gain": (later["score"] - later["first_score"])[rows],
+        "increments": (later["level"] - later["first_level"])[rows],
     }
-    frame = pd.DataFrame(columns, index=index)[list(PEOPLE_COUNTS)]
-    frame["median_days"] = _median_days(first_ms, windows, len(paths))
-    return frame
 
 
-def _median_days(first_ms: pd.DataFrame, windows: Windows, n_paths: int) -> np.ndarray:
-    """The median days per (window, goal path), ALL last, in the order of the people frame."""
+def _people_figures(
+    counts: dict[str, np.ndarray],
+    first_ms: dict[str, np.ndarray],
+    windows: Windows,
+    paths: list[str],
+) -> dict[str, np.ndarray]:
+    """The counts per (window, goal path), with ALL added last, and the median days."""
+    figures = {
+        name: np.concatenate([counts[name], counts[name].sum(axis=1, keepdims=True)], axis=1)
+        for name in PEOPLE_COUNTS
+    }
+    median_days = _median_days(first_ms, windows, len(paths))
+    return figures | {"median_days": median_days.reshape(windows.count, len(paths) + 1)}
+
+
+def _median_days(first_ms: dict[str, np.ndarray], windows: Windows, n_paths: int) -> np.ndarray:
+    """The median days per (window, goal path), ALL last, in the order of the people figures."""
     labels = n_paths + 1
-    window = first_ms["window"].to_numpy() - windows.first
-    own = window * labels + first_ms["path"].to_numpy()
+    window = first_ms["window"] - windows.first
+    own = window * labels + first_ms["path"]
     every = window * labels + n_paths
-    days = first_ms["days"].to_numpy(dtype=float)
+    days = first_ms["days"].astype(float)
     return _group_medians(
         np.concatenate([own, every]), np.concatenate([days, days]), windows.count * labels
     )
@@ -561,18 +584,19 @@ def _group_medians(keys: np.ndarray, values: np.ndarray, size: int) -> np.ndarra
     return medians
 
 
-def _domain_frame(progress: pd.DataFrame, windows: Windows, rec: _Records) -> pd.DataFrame:
+def _domain_figures(
+    progress: dict[str, np.ndarray], windows: Windows, rec: _Records
+) -> dict[str, np.ndarray]:
     """n, with_gain, median_gain and mean_gain per (window, goal path, domain)."""
-    names = [*rec.paths, ALL]
-    n_paths, n_domains = len(names), max(len(rec.domains), 1)
-    window = progress["window"].to_numpy() - windows.first
-    domain = progress["domain"].to_numpy()
+    n_paths, n_domains = len(rec.paths) + 1, max(len(rec.domains), 1)
+    window = progress["window"] - windows.first
+    domain = progress["domain"]
     # One integer key per (window, goal path, domain); every row counts for ALL as well.
-    own = (window * n_paths + progress["path"].to_numpy()) * n_domains + domain
+    own = (window * n_paths + progress["path"]) * n_domains + domain
     every = (window * n_paths + n_paths - 1) * n_domains + domain
     key = np.concatenate([own, every]).astype(np.int64)
-    gain = np.concatenate([progress["gain"].to_numpy(dtype=float)] * 2)
-    gained = np.concatenate([progress["increments"].to_numpy() >= 1] * 2)
+    gain = np.concatenate([progress["gain"].astype(float)] * 2)
+    gained = np.concatenate([progress["increments"] >= 1] * 2)
     size = windows.count * n_paths * n_domains
     stats = {
         "n": np.bincount(key, minlength=size).astype(np.int64),
@@ -580,20 +604,27 @@ def _domain_frame(progress: pd.DataFrame, windows: Windows, rec: _Records) -> pd
         "median_gain": _group_medians(key, gain, size),
         "mean_gain": _group_means(key, gain, size),
     }
-    index = pd.MultiIndex.from_product(
-        [np.arange(windows.first, windows.last + 1), names, rec.domains or [""]],
-        names=["window", "goal_path", "domain"],
-    )
-    return pd.DataFrame(stats, index=index)
+    return {
+        name: values.reshape(windows.count, n_paths, n_domains) for name, values in stats.items()
+    }
 
 
 def _group_means(keys: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
-    """The mean of ``values`` per key (NaN for none). Left to pandas, whose compensated
-    summation a plain numpy sum would not match to the last digit."""
+    """The mean of ``values`` per key (NaN for none), as pandas' groupby computes it.
+
+    Pandas sums with compensation, which a plain numpy sum would not match to the last
+    digit; but when every value is a whole number (scores usually are) every partial sum
+    is exact either way, so the plain sum is used and pandas' fixed cost is saved.
+    """
     means = np.full(size, np.nan)
-    if len(keys):
-        by_key = pd.Series(values).groupby(keys).mean()
-        means[by_key.index.to_numpy()] = by_key.to_numpy()
+    if not len(keys):
+        return means
+    if np.all(values % 1 == 0) and np.abs(values).sum() < 2**53:
+        counts = np.bincount(keys, minlength=size)
+        totals = np.bincount(keys, weights=values, minlength=size)
+        return np.divide(totals, counts, out=means, where=counts > 0)
+    by_key = pd.Series(values).groupby(keys).mean()
+    means[by_key.index.to_numpy()] = by_key.to_numpy()
     return means
 
 
@@ -609,20 +640,20 @@ def _share(numerator: int, denominator: int, threshold: int) -> dict[str, Any]:
     }
 
 
-def _block(figures: Figures, window: int, path: str, threshold: int) -> dict[str, Any]:
-    row = figures.people_rows[(window, path)]
+def _block(figures: Figures, window: int, path: int, threshold: int) -> dict[str, Any]:
+    row = figures.people_row(window, path)
     domains = []
-    for domain in figures.domains:
-        d = figures.domain_rows[(window, path, domain)]
-        n = int(d["n"])
+    for d, domain in enumerate(figures.domains):
+        stats = figures.domain_row(window, path, d)
+        n = int(stats["n"])
         domains.append(
             {
                 "domain": domain,
                 "n": n,
-                "with_gain": int(d["with_gain"]),
-                "pct_with_gain": 100.0 * float(d["with_gain"]) / n if n else None,
-                "median_gain": optional_float(d["median_gain"]),
-                "mean_gain": optional_float(d["mean_gain"]),
+                "with_gain": int(stats["with_gain"]),
+                "pct_with_gain": 100.0 * float(stats["with_gain"]) / n if n else None,
+                "median_gain": optional_float(stats["median_gain"]),
+                "mean_gain": optional_float(stats["mean_gain"]),
                 "small_n": n < threshold,
             }
         )
@@ -644,10 +675,10 @@ def _block(figures: Figures, window: int, path: str, threshold: int) -> dict[str
 
 def _window_document(figures: Figures, window: int, threshold: int) -> dict[str, Any]:
     by_path = []
-    for path in figures.paths:
-        block = _block(figures, window, path, threshold)
+    for p, path in enumerate(figures.paths):
+        block = _block(figures, window, p, threshold)
         by_path.append({"goal_path": path, **block, "small_n": block["served"] < threshold})
-    return {**_block(figures, window, ALL, threshold), "by_goal_path": by_path}
+    return {**_block(figures, window, ALL_PATHS, threshold), "by_goal_path": by_path}
 
 
 def _window_label(windows: Windows, ordinal: int) -> dict[str, Any]:
@@ -710,11 +741,13 @@ def default_frequency(indicators: pd.DataFrame) -> Frequency:
 # --- derived indicators -------------------------------------------------------------------------
 
 
-def _measure_columns(figures: Figures, name: str) -> pd.DataFrame:
-    """value / numerator / denominator per window for every learner (ALL)."""
-    people = figures.people.xs(ALL, level="goal_path")
-    out = pd.DataFrame(index=people.index, columns=["value", "numerator", "denominator"])
-    out = out.astype(float)
+def _measure_columns(figures: Figures, name: str) -> dict[str, np.ndarray]:
+    """window (ordinal) and value / numerator / denominator per window, for every learner
+    (ALL); no windows for a domain without assessments."""
+    people = {stat: values[:, ALL_PATHS] for stat, values in figures.people.items()}
+    windows = np.arange(figures.windows.first, figures.windows.last + 1)
+    blank = np.full(len(windows), np.nan)
+    out = {"window": windows, "value": blank, "numerator": blank, "denominator": blank}
     simple = {
         "lsa.learners_served": "served",
         "lsa.learners_assessed": "assessed",
@@ -738,14 +771,19 @@ def _measure_columns(figures: Figures, name: str) -> pd.DataFrame:
         stat, key = name.removeprefix("lsa.").split(".")
         domain = DOMAIN_KEYS[key]
         if domain not in figures.domains:
-            return out.iloc[0:0]
-        d = figures.by_domain.xs((ALL, domain), level=("goal_path", "domain"))
+            return {column: values[:0] for column, values in out.items()}
+        d = figures.domains.index(domain)
+        stats = {s: values[:, ALL_PATHS, d] for s, values in figures.by_domain.items()}
         if stat == "pct_with_gain":
-            out["numerator"] = d["with_gain"].astype(float)
-            out["denominator"] = d["n"].astype(float)
+            out["numerator"] = stats["with_gain"].astype(float)
+            out["denominator"] = stats["n"].astype(float)
         else:
-            out["value"] = d[stat]
+            out["value"] = stats[stat]
     return out
+
+
+# Copying an empty frame costs a tenth of building one; most workbooks derive nothing.
+_NO_RESULTS = pd.DataFrame(columns=RESULT_COLUMNS)
 
 
 def derived_results(
@@ -763,28 +801,28 @@ def derived_results(
     or a proportion (unit rate).
     """
     if indicators.empty or "source" not in indicators:
-        return pd.DataFrame(columns=RESULT_COLUMNS)
-    wanted = indicators.assign(measure=indicators["source"].map(canonical_source))
-    wanted = wanted[wanted["measure"].notna()]
-    cutoff = cutoff_date(learners, as_of)
-    if wanted.empty or cutoff is None:
-        return pd.DataFrame(columns=RESULT_COLUMNS)
+        return _NO_RESULTS.copy()
+    measures = [canonical_source(source) for source in indicators["source"].tolist()]
+    wanted = [row for row, measure in enumerate(measures) if measure is not None]
+    cutoff = cutoff_date(learners, as_of) if wanted else None
+    if cutoff is None:
+        return _NO_RESULTS.copy()
+    ids, units = indicators["indicator_id"].tolist(), indicators["unit"].tolist()
+    frequency_of = indicators["frequency"].astype(str).tolist()
     parts = []
-    frequency_of = wanted["frequency"].astype(str)
-    for frequency in sorted(set(frequency_of)):
+    for frequency in sorted({frequency_of[row] for row in wanted}):
         windows = period_windows(
             learners, Frequency(frequency), cutoff, settings.fiscal_year_start_month
         )
         if windows is None:
             continue
         figures = window_figures(learners, windows)
-        same = wanted[frequency_of == frequency]
-        for indicator_id, measure, unit in zip(
-            same["indicator_id"], same["measure"], same["unit"], strict=True
-        ):
-            parts.append(_indicator_rows(figures, str(indicator_id), str(measure), str(unit)))
+        for row in wanted:
+            if frequency_of[row] == frequency:
+                measure, unit = str(measures[row]), str(units[row])
+                parts.append(_indicator_rows(figures, str(ids[row]), measure, unit))
     if not parts:
-        return pd.DataFrame(columns=RESULT_COLUMNS)
+        return _NO_RESULTS.copy()
     return pd.concat(parts, ignore_index=True)[RESULT_COLUMNS]
 
 
@@ -792,16 +830,18 @@ def _indicator_rows(figures: Figures, indicator_id: str, measure: str, unit: str
     columns = _measure_columns(figures, measure)
     if MEASURES[measure].kind == "share":
         scale = 100.0 if unit == "percent" else 1.0
-        den = columns["denominator"].where(columns["denominator"] > 0)
-        columns["value"] = columns["numerator"] / den * scale
-    columns = columns[columns["value"].notna()]
+        numerator, denominator = columns["numerator"], columns["denominator"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(denominator > 0, numerator / denominator * scale, np.nan)
+        columns["value"] = share
+    kept = ~np.isnan(columns["value"])
     return pd.DataFrame(
         {
             "indicator_id": indicator_id,
-            "period": [figures.windows.period(int(w)) for w in columns.index],
-            "value": columns["value"].to_numpy(dtype=float),
-            "numerator": columns["numerator"].to_numpy(dtype=float),
-            "denominator": columns["denominator"].to_numpy(dtype=float),
+            "period": [figures.windows.period(w) for w in columns["window"][kept].tolist()],
+            "value": columns["value"][kept],
+            "numerator": columns["numerator"][kept],
+            "denominator": columns["denominator"][kept],
             "note": None,
             "agency_id": None,
             "row": None,
@@ -830,7 +870,8 @@ def learner_rows(
             "exit_date": pd.Series(rec.exit).dt.date.astype(object).where(~np.isnat(rec.exit)),
         }
     )
-    latest = rec.assess[rec.assess["next_date"].isna()]
+    assess = pd.DataFrame(rec.assess)
+    latest = assess[assess["next_date"].isna()]
     for d, domain in enumerate(rec.domains):
         key = normalise_key(domain)
         rows = latest[latest["domain"] == d].set_index("code")
@@ -841,7 +882,7 @@ def learner_rows(
         frame[f"{key}_increments"] = (
             (twice["level"] - twice["first_level"]).reindex(range(n)).to_numpy()
         )
-    frame["milestones"] = np.bincount(rec.miles["code"].to_numpy(), minlength=n)
+    frame["milestones"] = np.bincount(rec.miles["code"], minlength=n)
     days = (rec.first_milestone - rec.start) / np.timedelta64(1, "D")
     frame["days_to_first_milestone"] = days
     frame["culminating_task"] = ~np.isnat(rec.first_culminating)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cipms_cli.engine.series import Columns
 from cipms_cli.periods import Frequency, Period, containing
 
 
@@ -21,14 +22,14 @@ class Flag:
 FlagMap = dict[str, list[Flag]]
 
 
-def missing_periods(series: pd.DataFrame) -> FlagMap:
+def missing_periods(series: Columns) -> FlagMap:
     """Gaps in each indicator's run of periods (``series`` sorted by indicator, then period)."""
     flags: FlagMap = defaultdict(list)
-    ids, ordinals = series["indicator_id"].to_numpy(), series["ordinal"].to_numpy()
-    runs = series["run"].to_numpy() if "run" in series else ids
+    ids, ordinals = np.asarray(series["indicator_id"]), np.asarray(series["ordinal"])
+    runs = np.asarray(series["run"]) if "run" in series else ids
     steps = np.diff(ordinals)
     after_gap = np.flatnonzero((runs[1:] == runs[:-1]) & (steps > 1))  # index of the row before
-    periods = series["period"].to_numpy()
+    periods = np.asarray(series["period"])
     for ind, period, step in zip(
         ids[after_gap + 1], periods[after_gap + 1], steps[after_gap].tolist(), strict=True
     ):
@@ -39,16 +40,20 @@ def missing_periods(series: pd.DataFrame) -> FlagMap:
     return flags
 
 
-def stale(latest: pd.Series, frequency: pd.Series, as_of: dt.date | None) -> FlagMap:
-    """The latest period is more than one period before the as-of date."""
+def stale(
+    ids: np.ndarray, latest: np.ndarray, frequency: np.ndarray, as_of: dt.date | None
+) -> FlagMap:
+    """The latest period is more than one period before the as-of date.
+
+    One entry per indicator: its id, latest Period (None without one) and frequency.
+    """
     flags: FlagMap = defaultdict(list)
     if as_of is None:
         return flags
-    latest = latest.dropna()
     current_of: dict[tuple[str, int], Period] = {}
-    for ind, period, freq in zip(
-        latest.index, latest.to_numpy(), frequency.reindex(latest.index).to_numpy(), strict=True
-    ):
+    for ind, period, freq in zip(ids, latest, frequency, strict=True):
+        if not isinstance(period, Period):
+            continue
         key = (freq, period.fiscal_start)
         if key not in current_of:
             current_of[key] = containing(as_of, Frequency(freq), period.fiscal_start)
@@ -65,10 +70,13 @@ def stale(latest: pd.Series, frequency: pd.Series, as_of: dt.date | None) -> Fla
     return flags
 
 
-def small_denominators(latest_denominator: pd.Series, threshold: float) -> FlagMap:
+def small_denominators(
+    ids: np.ndarray, latest_denominator: np.ndarray, threshold: float
+) -> FlagMap:
     flags: FlagMap = defaultdict(list)
-    small = latest_denominator[latest_denominator.notna() & (latest_denominator < threshold)]
-    for ind, den in small.items():
+    with np.errstate(invalid="ignore"):
+        small = np.flatnonzero(latest_denominator < threshold)  # NaN is never small
+    for ind, den in zip(ids[small], latest_denominator[small].tolist(), strict=True):
         flags[str(ind)].append(
             Flag(
                 "small-denominator",
@@ -79,10 +87,11 @@ def small_denominators(latest_denominator: pd.Series, threshold: float) -> FlagM
     return flags
 
 
-def outliers(points: pd.DataFrame) -> FlagMap:
-    outside = points[points["rule"] == "outside_limits"]
+def outliers(ids: np.ndarray, periods: np.ndarray, rule: np.ndarray) -> FlagMap:
+    """Points outside the process limits; one entry per SPC point."""
+    outside = np.flatnonzero(rule == "outside_limits")
     labels: dict[str, list[str]] = defaultdict(list)
-    for ind, period in zip(outside["indicator_id"], outside["period"], strict=True):
+    for ind, period in zip(ids[outside], periods[outside], strict=True):
         labels[str(ind)].append(period.label)
     flags: FlagMap = defaultdict(list)
     for ind, found in labels.items():
@@ -95,9 +104,11 @@ def outliers(points: pd.DataFrame) -> FlagMap:
     return flags
 
 
-def trial_limits(summary: pd.DataFrame, minimum: int) -> FlagMap:
+def trial_limits(ids: np.ndarray, trial: np.ndarray, n_points: np.ndarray, minimum: int) -> FlagMap:
+    """Charts on trial limits; one entry per SPC chart."""
     flags: FlagMap = defaultdict(list)
-    for ind, n in summary.loc[summary["trial_limits"].astype(bool), "n_points"].items():
+    on_trial = np.flatnonzero(trial)
+    for ind, n in zip(ids[on_trial], n_points[on_trial].tolist(), strict=True):
         flags[str(ind)].append(
             Flag(
                 "trial-limits",

@@ -18,14 +18,20 @@ import pandas as pd
 
 from cipms_cli.engine import quality
 from cipms_cli.engine.actions import open_actions_by_indicator
-from cipms_cli.engine.composite import composite, points
-from cipms_cli.engine.forecast import fit_lines, forecast_at, recent_points
+from cipms_cli.engine.composite import below_minimum_standard, composite_of, points_of
+from cipms_cli.engine.forecast import line_fits, line_values, recent_mask
 from cipms_cli.engine.lsa import derived_results, lsa_summary
-from cipms_cli.engine.series import build_series, group_runs, indicator_runs
-from cipms_cli.engine.spc import SpcSettings, spc_frame
-from cipms_cli.engine.targets import baselines, compare_with_target
+from cipms_cli.engine.series import build_series, floats, group_runs, indicator_runs
+from cipms_cli.engine.spc import SpcSettings, XmrCharts, xmr_charts
+from cipms_cli.engine.targets import (
+    baseline_figures,
+    is_period,
+    ordinals,
+    series_ends,
+    target_figures,
+)
 from cipms_cli.gcpause import paused_gc
-from cipms_cli.periods import Period
+from cipms_cli.periods import PERIODS_PER_YEAR, Frequency, Period
 from cipms_cli.settings import Settings
 
 SCHEMA_VERSION = 1
@@ -48,22 +54,22 @@ _POINT_FIELDS = tuple(f.name for f in fields(SpcPointOut))  # the order of _Poin
 class _PointColumns:
     """Every indicator's points as columns, turned into Python values on first use."""
 
-    def __init__(self, frame: pd.DataFrame):
-        self._frame = frame
+    def __init__(self, table: dict[str, np.ndarray]):
+        self._table = table
         self._columns: tuple[list[Any], ...] | None = None
         self._values: list[float | None] | None = None
 
     @property
     def values(self) -> list[float | None]:
         if self._values is None:
-            self._values = _floats_or_none(self._frame["value"])
+            self._values = _floats_or_none(self._table["value"])
         return self._values
 
     @property
     def columns(self) -> tuple[list[Any], ...]:
         if self._columns is None:
-            pts = self._frame
-            labels = [p.label for p in pts["period"].to_numpy()]
+            pts = self._table
+            labels = [p.label for p in pts["period"]]
             mean, lpl, upl = (_floats_or_none(pts[c]) for c in ("mean", "lpl", "upl"))
             rule, kind = pts["rule"].tolist(), pts["point_type"].tolist()
             self._columns = (labels, self.values, kind, rule, mean, lpl, upl)
@@ -195,46 +201,65 @@ def spc_settings(settings: Settings) -> SpcSettings:
     )
 
 
-def _segments(series: pd.DataFrame, indicators: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """Rebase segment number of each point, and the ordinal where each current segment starts."""
-    rebases = indicators.set_index("indicator_id")["rebase_periods"]
-    segment = np.zeros(len(series), dtype=int)
-    start: dict[str, float] = {}
-    for ind, periods in rebases.items():
-        if not periods:
-            continue
-        mask = (series["indicator_id"] == ind).to_numpy()
-        ordinals = series.loc[mask, "ordinal"].to_numpy()
-        cuts = np.array([p.ordinal for p in periods])
-        segment[mask] = np.searchsorted(cuts, ordinals, side="right")
-        start[str(ind)] = (
-            float(cuts[cuts <= ordinals.max()].max()) if (cuts <= ordinals.max()).any() else -np.inf
-        )
-    return pd.Series(segment, index=series.index), pd.Series(start, dtype=float)
+# The Indicators columns the engine reads; each becomes one array of the indicator table.
+_SHEET_COLUMNS = (
+    "indicator_id",
+    "name",
+    "outcome_id",
+    "measure_type",
+    "owner",
+    "key",
+    "weight",
+    "target_value",
+    "target_period",
+    "tolerance",
+    "minimum_standard",
+    "baseline_period",
+    "baseline_value",
+    "rebase_periods",
+    "spc_baseline_points",
+)
+_TEXT_COLUMNS = ("direction", "unit", "frequency")
+
+Table = dict[str, np.ndarray]  # one array per figure, one entry per indicator (or point)
 
 
-def _spc_input(
-    series: pd.DataFrame, frame: pd.DataFrame, segment: pd.Series
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """The SPC engine's input, keyed by each indicator's position in the sorted series
-    (integers group far faster than text), and the indicator id of each key."""
-    ids, starts, stops = indicator_runs(series)
-    lengths = stops - starts
-    # Each indicator's settings, repeated over its run of points (the series is sorted).
-    per = frame.loc[ids[starts], ["direction", "target_value", "spc_baseline_points"]]
-    points = pd.DataFrame(
-        {
-            "key": np.repeat(np.arange(len(starts)), lengths),
-            "position": np.arange(len(ids)) - np.repeat(starts, lengths),
-            "value": series["value"].to_numpy(dtype=float),
-            "segment": segment.to_numpy(),
-            "direction": np.repeat(per["direction"].astype(str).to_numpy(), lengths),
-            "target": np.repeat(per["target_value"].to_numpy(dtype=float), lengths),
-            "fix_after": np.repeat(per["spc_baseline_points"].to_numpy(dtype=float), lengths),
-        },
-        index=series.index,
-    )
-    return points, ids[starts]
+@dataclass(frozen=True)
+class _Runs:
+    """Each indicator's run of points in the series (sorted by indicator, then period), and
+    the indicator's row in the Indicators table; runs are numbered as the series' ``run``."""
+
+    starts: np.ndarray  # per run: its first point
+    stops: np.ndarray  # per run: one past its last point
+    row: np.ndarray  # per run: the indicator's row
+    run: np.ndarray  # per indicator row: its run, -1 when it has no points
+
+    @classmethod
+    def of(cls, series: Table, indicator_ids: np.ndarray) -> _Runs:
+        ids, starts, stops = indicator_runs(series)
+        row = pd.Index(indicator_ids).get_indexer(ids[starts])
+        if (row < 0).any():
+            raise KeyError(f"results for indicators that are not defined: {ids[starts][row < 0]}")
+        run = np.full(len(indicator_ids), -1)
+        run[row] = np.arange(len(row))
+        return cls(starts, stops, row, run)
+
+    @property
+    def lengths(self) -> np.ndarray:
+        lengths: np.ndarray = self.stops - self.starts
+        return lengths
+
+    def per_point(self, per_run: np.ndarray) -> np.ndarray:
+        """A figure of each run, repeated over its points."""
+        return np.repeat(per_run, self.lengths)
+
+    def per_indicator(self, per_run: np.ndarray) -> np.ndarray:
+        """A figure of each run, for each indicator row: NaN (None for objects) without points."""
+        dtype = object if per_run.dtype == object else float
+        out = np.full(len(self.run), None if dtype is object else np.nan, dtype=dtype)
+        has = self.run >= 0
+        out[has] = per_run[self.run[has]]
+        return out
 
 
 def score_workbook(data: Any, as_of: dt.date | None, settings: Settings | None = None) -> Scorecard:
@@ -248,44 +273,31 @@ def _score_workbook(
 ) -> Scorecard:
     """The body of ``score_workbook``."""
     settings = settings or data.settings
-    indicators = data.indicators.copy()
+    indicators = data.indicators
     learners = getattr(data, "learners", None)
     series = build_series(_with_derived(data.results, learners, indicators, settings, as_of), as_of)
-    frame = indicators.set_index("indicator_id", drop=False)
-    frame = frame.drop(columns=["baseline_period", "baseline_value"]).join(
-        baselines(indicators, series)
-    )
-    frame["target_ordinal"] = [
-        p.ordinal if isinstance(p, Period) else np.nan for p in frame["target_period"]
-    ]
-    frame = compare_with_target(frame, settings.status)
+    table = _indicator_table(indicators)
+    runs = _Runs.of(series, table["indicator_id"])
+    ends = series_ends(series, runs.starts, runs.stops)
+    table |= {name: runs.per_indicator(per_run) for name, per_run in ends.items()}
+    table |= baseline_figures(table, _value_at(series, runs, table["baseline_period"]))
+    table["target_ordinal"] = ordinals(table["target_period"])
+    table |= target_figures(table, settings.status)
 
-    segment, segment_start = _segments(series, indicators)
-    spc_in, indicator_of_key = _spc_input(series, frame, segment)
-    spc_points, spc_summary = spc_frame(spc_in, spc_settings(settings))
-    spc_summary.index = pd.Index(indicator_of_key[spc_summary.index.to_numpy(dtype=int)])
-    spc_points = spc_points.assign(
-        period=series["period"].to_numpy(), indicator_id=series["indicator_id"].to_numpy()
-    )
+    segment, segment_start = _segments(series, runs, table["rebase_periods"])
+    charts = _spc_charts(series, runs, segment, table, spc_settings(settings))
+    table |= _forecasts(series, runs, segment_start, table, settings.forecast.window)
+    table |= points_of(table, settings.score)
 
-    fitted = fit_lines(recent_points(series, segment_start, settings.forecast.window))
-    forecast_ordinal = frame["target_ordinal"].where(
-        frame["target_ordinal"].notna(), frame["latest_ordinal"] + _periods_per_year(frame)
-    )
-    frame["forecast_value"] = forecast_at(fitted, forecast_ordinal).reindex(frame.index)
-    frame["forecast_slope"] = fitted["slope"].reindex(frame.index)
-    frame["forecast_ordinal"] = forecast_ordinal
-    earned = points(frame, settings.score)
-    frame = frame.join(earned)
-
-    flags = _flags(series, frame, spc_points, spc_summary, data, as_of, settings)
+    flags = _flags(series, table, runs, charts, data, as_of, settings)
     statements = dict(zip(data.outcomes["outcome_id"], data.outcomes["statement"], strict=True))
-    spc_by_indicator = _spc_by_indicator(spc_summary, spc_points)
-    results = _indicator_scores(frame, spc_by_indicator, flags, statements)
+    spc_by_indicator = _spc_by_indicator(series, runs, charts)
+    results = _indicator_scores(table, spc_by_indicator, flags, statements)
     open_actions = open_actions_by_indicator(getattr(data, "actions", None), as_of)
     for result in results:
         result.actions = open_actions.get(result.indicator_id, [])
-    summary = _summary(results, composite(frame, earned, settings.score))
+    failures = [str(i) for i in table["indicator_id"][below_minimum_standard(table)]]
+    summary = _summary(results, composite_of(table, failures, settings.score))
     return Scorecard(
         SCHEMA_VERSION,
         data.path,
@@ -295,6 +307,91 @@ def _score_workbook(
         summary,
         lsa_summary(learners, as_of, settings) if learners is not None else None,
     )
+
+
+def _indicator_table(indicators: pd.DataFrame) -> Table:
+    """The Indicators columns the engine reads, with direction, unit and frequency as text."""
+    table = {c: indicators[c].to_numpy() for c in _SHEET_COLUMNS}
+    return table | {c: indicators[c].astype(str).to_numpy(dtype=object) for c in _TEXT_COLUMNS}
+
+
+def _value_at(series: Table, runs: _Runs, periods: np.ndarray) -> np.ndarray:
+    """Each indicator's value at the period given (NaN without a period or a point there)."""
+    out = np.full(len(periods), np.nan)
+    wanted = np.flatnonzero(is_period(periods) & (runs.run >= 0))
+    if not len(wanted):
+        return out
+    # The series is sorted by run, then ordinal: one key orders both, so one search finds all.
+    ordinal = series["ordinal"]
+    low, span = ordinal.min(), int(ordinal.max() - ordinal.min()) + 1
+    point_keys = series["run"] * span + (ordinal - low)
+    wanted_ordinal = ordinals(periods[wanted]).astype(np.int64)
+    inside = (wanted_ordinal >= low) & (wanted_ordinal < low + span)
+    keys = runs.run[wanted] * span + (wanted_ordinal - low)
+    at = np.minimum(np.searchsorted(point_keys, keys), len(point_keys) - 1)
+    found = inside & (point_keys[at] == keys)
+    out[wanted[found]] = series["value"][at[found]]
+    return out
+
+
+def _segments(
+    series: Table, runs: _Runs, rebase_periods: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rebase segment number of each point, and the ordinal where each run's current
+    segment starts (-inf when none has)."""
+    segment = np.zeros(len(series["ordinal"]), dtype=int)
+    start = np.full(len(runs.starts), -np.inf)
+    for run, periods in enumerate(rebase_periods[runs.row].tolist()):
+        if not periods:
+            continue
+        points = slice(runs.starts[run], runs.stops[run])
+        ordinal = series["ordinal"][points]
+        cuts = np.array([p.ordinal for p in periods])
+        segment[points] = np.searchsorted(cuts, ordinal, side="right")
+        passed = cuts[cuts <= ordinal.max()]
+        if len(passed):
+            start[run] = float(passed.max())
+    return segment, start
+
+
+def _spc_charts(
+    series: Table, runs: _Runs, segment: np.ndarray, table: Table, options: SpcSettings
+) -> XmrCharts:
+    """The XmR chart of each run; the run numbers are the chart keys."""
+    position = np.arange(len(segment)) - runs.per_point(runs.starts)
+    return xmr_charts(
+        series["run"],
+        position,
+        segment,
+        series["value"],
+        runs.per_point(floats(table["target_value"])[runs.row]),
+        runs.per_point(floats(table["spc_baseline_points"])[runs.row]),
+        runs.per_point(table["direction"][runs.row]),
+        options,
+    )
+
+
+def _forecasts(
+    series: Table, runs: _Runs, segment_start: np.ndarray, table: Table, window: int
+) -> Table:
+    """The line through each indicator's recent points, read at the target period (or a
+    year after the latest period)."""
+    recent = recent_mask(series["ordinal"], runs.starts, runs.stops, segment_start, window)
+    starts, stops = group_runs(series["run"][recent])
+    fits = line_fits(series["ordinal"][recent], series["value"][recent], starts, stops)
+    fitted_runs = series["run"][recent][starts]
+    fitted = {}
+    for name, per_fit in fits.items():
+        per_run = np.full(len(runs.starts), np.nan)
+        per_run[fitted_runs] = per_fit
+        fitted[name] = runs.per_indicator(per_run)
+    target, latest = table["target_ordinal"], table["latest_ordinal"]
+    ordinal = np.where(np.isnan(target), latest + _periods_per_year(table["frequency"]), target)
+    return {
+        "forecast_value": line_values(fitted, ordinal),
+        "forecast_slope": fitted["slope"],
+        "forecast_ordinal": ordinal,
+    }
 
 
 def _with_derived(
@@ -317,38 +414,47 @@ def _agency(agency: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.label if isinstance(v, Period) else v) for k, v in agency.items()}
 
 
-def _periods_per_year(frame: pd.DataFrame) -> pd.Series:
-    return frame["frequency"].map(lambda f: {"monthly": 12, "quarterly": 4, "annual": 1}[str(f)])
+def _periods_per_year(frequency: np.ndarray) -> np.ndarray:
+    return np.array([PERIODS_PER_YEAR[Frequency(f)] for f in frequency], dtype=float)
 
 
 def _flags(
-    series: pd.DataFrame,
-    frame: pd.DataFrame,
-    spc_points: pd.DataFrame,
-    spc_summary: pd.DataFrame,
+    series: Table,
+    table: Table,
+    runs: _Runs,
+    charts: XmrCharts,
     data: Any,
     as_of: dt.date | None,
     settings: Settings,
 ) -> quality.FlagMap:
-    no_data = [str(i) for i in frame.index[frame["latest_value"].isna()]]
-    baseline_missing = [
-        str(i) for i in frame.index[frame["baseline_missing"].fillna(False).astype(bool)]
-    ]
-    has_data = frame[frame["latest_value"].notna()]
+    ids = table["indicator_id"]
+    has_data = ~np.isnan(table["latest_value"])
+    run_ids = ids[runs.row]
     return quality.merge(
-        quality.single(no_data, "no-data", "no figures up to the as-of period; nothing to judge"),
         quality.single(
-            baseline_missing,
+            [str(i) for i in ids[~has_data]],
+            "no-data",
+            "no figures up to the as-of period; nothing to judge",
+        ),
+        quality.single(
+            [str(i) for i in ids[table["baseline_missing"]]],
             "baseline-not-found",
             "there is no figure at baseline_period; the first figure is used as the baseline",
         ),
         quality.missing_periods(series),
-        quality.stale(has_data["latest_period"], has_data["frequency"].astype(str), as_of),
-        quality.small_denominators(
-            frame["latest_denominator"], settings.data_quality.small_denominator
+        quality.stale(
+            ids[has_data], table["latest_period"][has_data], table["frequency"][has_data], as_of
         ),
-        quality.outliers(spc_points),
-        quality.trial_limits(spc_summary, settings.spc.trial_limit_points),
+        quality.small_denominators(
+            ids, table["latest_denominator"], settings.data_quality.small_denominator
+        ),
+        quality.outliers(series["indicator_id"], series["period"], charts.points["rule"]),
+        quality.trial_limits(
+            run_ids,
+            charts.summary["trial_limits"],
+            charts.summary["n_points"],
+            settings.spc.trial_limit_points,
+        ),
         quality.unlinked(data.indicators, set(data.outcomes["outcome_id"])),
     )
 
@@ -376,43 +482,43 @@ _SCORE_FIELDS = [f.name for f in fields(IndicatorScore) if f.name != "actions"]
 
 
 def _indicator_scores(
-    frame: pd.DataFrame,
+    table: Table,
     spc: dict[str, SpcOut],
     flags: quality.FlagMap,
     statements: dict[str, str],
 ) -> list[IndicatorScore]:
-    """One IndicatorScore per row of ``frame``: every field is built as a column, then the
-    objects are made in one pass (no per-row lookups of the frame)."""
-    ids = frame["indicator_id"].tolist()
-    outcome_ids = frame["outcome_id"].tolist()
-    target = _floats_or_none(frame["target_value"])
-    forecast = _floats_or_none(frame["forecast_value"])
-    directions = frame["direction"].astype(str).tolist()
+    """One IndicatorScore per indicator of ``table``: every field is built as a column, then
+    the objects are made in one pass (no per-row lookups)."""
+    ids = table["indicator_id"].tolist()
+    outcome_ids = table["outcome_id"].tolist()
+    target = _floats_or_none(table["target_value"])
+    forecast = _floats_or_none(table["forecast_value"])
+    directions = table["direction"].tolist()
     no_spc = SpcOut(None, None, None, None, None, False)
     columns: dict[str, list[Any]] = {
         "indicator_id": ids,
-        "name": frame["name"].tolist(),
+        "name": table["name"].tolist(),
         "outcome_id": outcome_ids,
         "outcome_statement": [statements.get(o) for o in outcome_ids],
-        "measure_type": [m.value if m is not None else None for m in frame["measure_type"]],
+        "measure_type": [m.value if m is not None else None for m in table["measure_type"]],
         "direction": directions,
-        "unit": frame["unit"].astype(str).tolist(),
-        "frequency": frame["frequency"].astype(str).tolist(),
-        "owner": frame["owner"].tolist(),
-        "key": [bool(k) for k in frame["key"].tolist()],
-        "weight": [1.0 if w is None else w for w in _floats_or_none(frame["weight"])],
+        "unit": table["unit"].tolist(),
+        "frequency": table["frequency"].tolist(),
+        "owner": table["owner"].tolist(),
+        "key": [bool(k) for k in table["key"].tolist()],
+        "weight": [1.0 if w is None else w for w in _floats_or_none(table["weight"])],
         "baseline": [
             {"period": _label(p), "value": v, "source": source}
             for p, v, source in zip(
-                frame["baseline_period"].tolist(),
-                _floats_or_none(frame["baseline_value"]),
-                frame["baseline_source"].tolist(),
+                table["baseline_period"].tolist(),
+                _floats_or_none(table["baseline_value"]),
+                table["baseline_source"].tolist(),
                 strict=True,
             )
         ],
-        "latest": _period_values(frame["latest_period"], frame["latest_value"]),
-        "target": _period_values(frame["target_period"], frame["target_value"]),
-        "status": frame["status"].tolist(),
+        "latest": _period_values(table["latest_period"], table["latest_value"]),
+        "target": _period_values(table["target_period"], table["target_value"]),
+        "status": table["status"].tolist(),
         "forecast": [
             {
                 "period": period,
@@ -421,25 +527,25 @@ def _indicator_scores(
                 "will_meet_target": _will_meet(d, f, t),
             }
             for period, f, slope, d, t in zip(
-                _forecast_periods(frame),
+                _forecast_periods(table),
                 forecast,
-                _floats_or_none(frame["forecast_slope"]),
+                _floats_or_none(table["forecast_slope"]),
                 directions,
                 target,
                 strict=True,
             )
         ],
-        "attainment": [a if math.isfinite(a) else None for a in frame["attainment"].tolist()],
+        "attainment": [a if math.isfinite(a) else None for a in table["attainment"].tolist()],
         "data_quality": [
             [{"code": f.code, "message": f.message} for f in flags.get(ind, [])] for ind in ids
         ],
         "spc": [spc.get(ind) or no_spc for ind in ids],
-        **{name: _floats_or_none(frame[column]) for name, column in _NUMBER_FIELDS.items()},
+        **{name: _floats_or_none(table[column]) for name, column in _NUMBER_FIELDS.items()},
     }
     return list(map(IndicatorScore, *(columns[name] for name in _SCORE_FIELDS)))
 
 
-def _period_values(periods: pd.Series, values: pd.Series) -> list[dict[str, Any]]:
+def _period_values(periods: np.ndarray, values: np.ndarray) -> list[dict[str, Any]]:
     return [
         {"period": _label(p), "value": v}
         for p, v in zip(periods.tolist(), _floats_or_none(values), strict=True)
@@ -456,12 +562,12 @@ def _will_meet(direction: str, forecast: float | None, target: float | None) -> 
     return None
 
 
-def _forecast_periods(frame: pd.DataFrame) -> list[str | None]:
+def _forecast_periods(table: Table) -> list[str | None]:
     """The label of the period each forecast is read at."""
-    steps = (frame["forecast_ordinal"] - frame["latest_ordinal"]).to_numpy(dtype=float)
+    steps = table["forecast_ordinal"] - table["latest_ordinal"]
     labels: dict[tuple[int, float], str] = {}  # indicators share latest periods and horizons
     out: list[str | None] = []
-    for latest, step in zip(frame["latest_period"].to_numpy(), steps.tolist(), strict=True):
+    for latest, step in zip(table["latest_period"], steps.tolist(), strict=True):
         if step != step:
             out.append(None)
             continue
@@ -472,30 +578,29 @@ def _forecast_periods(frame: pd.DataFrame) -> list[str | None]:
     return out
 
 
-def _spc_by_indicator(summary: pd.DataFrame, pts: pd.DataFrame) -> dict[str, SpcOut]:
+def _spc_by_indicator(series: Table, runs: _Runs, charts: XmrCharts) -> dict[str, SpcOut]:
+    """Each charted indicator's SPC figures; its points are one slice of the point columns
+    (the series is sorted by indicator)."""
+    summary = charts.summary
+    source = _PointColumns({**charts.points, "period": series["period"], "value": series["value"]})
     out: dict[str, SpcOut] = {}
-    limits = [_floats_or_none(summary[c]) for c in ("mean", "lpl", "upl")]
-    for ind, mean, lpl, upl, variation, assurance, trial in zip(
-        summary.index.tolist(),
-        *limits,
+    for ind, mean, lpl, upl, variation, assurance, trial, start, stop in zip(
+        series["indicator_id"][runs.starts].tolist(),
+        *(_floats_or_none(summary[c]) for c in ("mean", "lpl", "upl")),
         summary["variation"].tolist(),
         summary["assurance"].tolist(),
         summary["trial_limits"].tolist(),
+        runs.starts.tolist(),
+        runs.stops.tolist(),
         strict=True,
     ):
-        out[str(ind)] = SpcOut(mean, lpl, upl, variation, assurance, bool(trial))
-    source = _PointColumns(pts)
-    # Points arrive grouped by indicator (the series is sorted), so each indicator's
-    # points are one slice of every column.
-    ids = pts["indicator_id"].to_numpy()
-    starts, stops = group_runs(pts["key"].to_numpy())  # the SPC key numbers the indicators
-    for a, b in zip(starts.tolist(), stops.tolist(), strict=True):
-        out[ids[a]].points = SpcPoints(source, a, b)
+        points = SpcPoints(source, start, stop)
+        out[str(ind)] = SpcOut(mean, lpl, upl, variation, assurance, bool(trial), points)
     return out
 
 
-def _floats_or_none(column: pd.Series) -> list[float | None]:
-    return [None if v != v else v for v in column.to_numpy(dtype=float).tolist()]
+def _floats_or_none(column: np.ndarray) -> list[float | None]:
+    return [None if v != v else v for v in np.asarray(column, dtype=float).tolist()]
 
 
 def _summary(results: list[IndicatorScore], comp: Any) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from cipms_cli.engine.series import changes, shift
 from cipms_cli.values import optional_float
 
 INCREASE = "increase"
@@ -190,31 +191,85 @@ def spc_frame(
     missing = [c for c in INPUT_COLUMNS if c not in points.columns]
     if missing:
         raise ValueError(f"points is missing columns: {missing}")
-    if points.empty:
-        return _empty_outputs(points)
+    key_codes, keys = _factorize_keys(points["key"])
+    charts = xmr_charts(
+        key_codes,
+        points["position"].to_numpy(),
+        points["segment"].to_numpy(),
+        _numbers(points["value"]),
+        _numbers(points["target"]),
+        _numbers(points["fix_after"]),
+        points["direction"].to_numpy(dtype=object),
+        settings,
+    )
+    point_frame = points.assign(**_columns(charts.points, points.index))
+    summary = pd.DataFrame(_columns(charts.summary, keys), index=keys)
+    summary.index.name = "key"
+    return point_frame, summary
 
-    layout = _Layout.build(points)
-    y = layout.sorted_float(points["value"])
+
+@dataclass(frozen=True)
+class XmrCharts:
+    """The charts of many series: ``POINT_COLUMNS`` per point, in the input order, and
+    ``SUMMARY_COLUMNS`` per key, in the order of the key codes."""
+
+    points: dict[str, np.ndarray]
+    summary: dict[str, np.ndarray]
+
+
+# The column types of the charts, which an empty input must keep too.
+_POINT_TYPES = {"mean": float, "lpl": float, "upl": float, "point_type": object, "rule": object}
+_SUMMARY_TYPES = {
+    "mean": float,
+    "lpl": float,
+    "upl": float,
+    "variation": object,
+    "assurance": object,
+    "trial_limits": bool,
+    "n_points": int,
+    "segment_points": int,
+}
+
+
+def xmr_charts(
+    key: np.ndarray,
+    position: np.ndarray,
+    segment: np.ndarray,
+    value: np.ndarray,
+    target: np.ndarray,
+    fix_after: np.ndarray,
+    direction: np.ndarray,
+    settings: SpcSettings = SpcSettings(),
+) -> XmrCharts:
+    """``spc_frame`` on arrays, one entry per point, in any order: ``key`` numbers the
+    series 0..n-1 (each used); ``value``, ``target`` and ``fix_after`` are floats."""
+    if len(key) == 0:
+        return XmrCharts(
+            {c: np.array([], dtype=t) for c, t in _POINT_TYPES.items()},
+            {c: np.array([], dtype=t) for c, t in _SUMMARY_TYPES.items()},
+        )
+    layout = _Layout.build(key, position, segment)
+    y = value[layout.order]
     valid = ~np.isnan(y)
-    improvement = layout.per_key_direction(points["direction"])
-    target = layout.per_key_first(layout.sorted_float(points["target"]))
-    fix_after = layout.per_key_first(layout.sorted_float(points["fix_after"]))
+    improvement = layout.per_key_direction(direction)
+    target = layout.per_key_first(target[layout.order])
+    fix_after = layout.per_key_first(fix_after[layout.order])
     _check_fix_after(fix_after)
 
     limits = _segment_limits(y, valid, layout, fix_after[layout.key_id], settings)
     rule, signal = _special_causes(y, valid, layout, limits, settings)
     point_code = _point_type_codes(rule, signal, improvement[layout.key_id], valid)
 
-    point_frame = points.copy()
     unsort = layout.inverse_order
-    point_frame["mean"] = limits.mean[layout.seg_id][unsort]
-    point_frame["lpl"] = limits.lpl[layout.seg_id][unsort]
-    point_frame["upl"] = limits.upl[layout.seg_id][unsort]
-    point_frame["point_type"] = _object_series(_point_type_names(point_code)[unsort], points)
-    point_frame["rule"] = _object_series(_rule_names(rule)[unsort], points)
-
+    points = {
+        "mean": limits.mean[layout.seg_id][unsort],
+        "lpl": limits.lpl[layout.seg_id][unsort],
+        "upl": limits.upl[layout.seg_id][unsort],
+        "point_type": _point_type_names(point_code)[unsort],
+        "rule": _rule_names(rule)[unsort],
+    }
     summary = _summary(layout, valid, limits, point_code, improvement, target, settings)
-    return point_frame, summary
+    return XmrCharts(points, summary)
 
 
 @dataclass(frozen=True)
@@ -223,7 +278,7 @@ class _Layout:
 
     order: np.ndarray  # sorted row -> input row
     inverse_order: np.ndarray  # input row -> sorted row
-    keys: pd.Index  # key_id -> key
+    n_keys: int
     key_id: np.ndarray
     seg_id: np.ndarray
     seg_start: np.ndarray  # True on the first row of each segment
@@ -232,19 +287,17 @@ class _Layout:
     n_segments: int
 
     @classmethod
-    def build(cls, points: pd.DataFrame) -> _Layout:
-        key_codes, keys = _factorize_keys(points["key"])
-        position = points["position"].to_numpy()
+    def build(cls, key_codes: np.ndarray, position: np.ndarray, segment: np.ndarray) -> _Layout:
         order = np.lexsort((position, key_codes))
         key_id = key_codes[order]
         sorted_position = position[order]
-        segment = points["segment"].to_numpy()[order]
-        new_key = np.r_[True, key_id[1:] != key_id[:-1]]
-        if np.any(~new_key & (np.r_[False, sorted_position[1:] == sorted_position[:-1]])):
+        segment = segment[order]
+        new_key = changes(key_id)
+        if np.any(~new_key & ~changes(sorted_position)):
             raise ValueError("points has duplicate (key, position) rows")
-        if np.any(~new_key & (np.r_[False, segment[1:] < segment[:-1]])):
+        if np.any(~new_key & (np.diff(segment, prepend=segment[:1]) < 0)):
             raise ValueError("segment must not decrease as position increases within a key")
-        seg_start = new_key | np.r_[True, segment[1:] != segment[:-1]]
+        seg_start = new_key | changes(segment)
         seg_id = np.cumsum(seg_start) - 1
         key_start_rows = np.flatnonzero(new_key)
         inverse_order = np.empty_like(order)
@@ -252,25 +305,20 @@ class _Layout:
         return cls(
             order=order,
             inverse_order=inverse_order,
-            keys=keys,
+            n_keys=len(key_start_rows),
             key_id=key_id,
             seg_id=seg_id,
             seg_start=seg_start,
             key_start_rows=key_start_rows,
-            key_end_rows=np.r_[key_start_rows[1:] - 1, order.size - 1],
+            key_end_rows=shift(key_start_rows, -1, order.size) - 1,
             n_segments=int(seg_id[-1]) + 1,
         )
-
-    def sorted_float(self, column: pd.Series) -> np.ndarray:
-        return pd.to_numeric(column, errors="raise").to_numpy(dtype=float, na_value=np.nan)[
-            self.order
-        ]
 
     def per_key_first(self, sorted_values: np.ndarray) -> np.ndarray:
         return sorted_values[self.key_start_rows]
 
-    def per_key_direction(self, column: pd.Series) -> np.ndarray:
-        directions = column.to_numpy(dtype=object)[self.order]
+    def per_key_direction(self, direction: np.ndarray) -> np.ndarray:
+        directions = direction[self.order]
         per_key = directions[self.key_start_rows]
         mixed = np.any(directions != per_key[self.key_id])
         unknown = sorted(
@@ -292,13 +340,11 @@ class _Layout:
 
     def previous(self, values: np.ndarray, fill: Any) -> np.ndarray:
         """Each row's predecessor within its segment (``fill`` on a segment's first row)."""
-        shifted = np.r_[np.array([fill], dtype=values.dtype), values[:-1]]
-        return np.where(self.seg_start, fill, shifted)
+        return np.where(self.seg_start, fill, shift(values, 1, fill))
 
     def next(self, values: np.ndarray, fill: Any) -> np.ndarray:
         """Each row's successor within its segment (``fill`` on a segment's last row)."""
-        shifted = np.r_[values[1:], np.array([fill], dtype=values.dtype)]
-        return np.where(np.r_[self.seg_start[1:], True], fill, shifted)
+        return np.where(shift(self.seg_start, -1, True), fill, shift(values, -1, fill))
 
 
 @dataclass(frozen=True)
@@ -419,7 +465,7 @@ def _two_of_three(
         one_side = np.abs(side[:-2] + side[1:-1] + side[2:]) == 3
         enough = counts[:-2].astype(int) + counts[1:-1] + counts[2:] >= 2
         fires[:-2] = same_segment & all_known & one_side & enough
-    in_a_firing_window = fires | np.r_[False, fires[:-1]] | np.r_[False, False, fires[:-2]]
+    in_a_firing_window = fires | shift(fires, 1, False) | shift(fires, 2, False)
     return counts & in_a_firing_window
 
 
@@ -434,7 +480,7 @@ def _run_lengths(flags: np.ndarray, breaks: np.ndarray) -> np.ndarray:
     """Length of the run of True each element is in (0 where False); a break starts a new run."""
     if flags.size == 0:
         return np.zeros(0, dtype=int)
-    starts = flags & (~np.r_[False, flags[:-1]] | breaks)
+    starts = flags & (~shift(flags, 1, False) | breaks)
     run_id = np.cumsum(starts)
     run_size = np.bincount(run_id[flags], minlength=int(run_id[-1]) + 1)
     return np.where(flags, run_size[run_id], 0)
@@ -490,38 +536,32 @@ def _summary(
     improvement: np.ndarray,
     target: np.ndarray,
     settings: SpcSettings,
-) -> pd.DataFrame:
+) -> dict[str, np.ndarray]:
     latest_segment = layout.seg_id[layout.key_end_rows]
     lpl = limits.lpl[latest_segment]
     upl = limits.upl[latest_segment]
     segment_points = limits.valid_points[latest_segment]
-    n_points = np.bincount(layout.key_id, weights=valid.astype(float), minlength=len(layout.keys))
+    n_points = np.bincount(layout.key_id, weights=valid.astype(float), minlength=layout.n_keys)
     variation = _variation_icons(_latest_point_code(layout, valid, point_code), improvement)
-    assurance = _assurance_icons(target, lpl, upl, improvement)
-    summary = pd.DataFrame(
-        {
-            "mean": limits.mean[latest_segment],
-            "lpl": lpl,
-            "upl": upl,
-            "variation": pd.Series(variation, index=layout.keys, dtype=object),
-            "assurance": pd.Series(assurance, index=layout.keys, dtype=object),
-            "trial_limits": segment_points < settings.trial_limit_points,
-            "n_points": n_points.astype(int),
-            "segment_points": segment_points,
-        },
-        index=layout.keys,
-    )
-    summary.index.name = "key"
-    return summary
+    return {
+        "mean": limits.mean[latest_segment],
+        "lpl": lpl,
+        "upl": upl,
+        "variation": variation,
+        "assurance": _assurance_icons(target, lpl, upl, improvement),
+        "trial_limits": segment_points < settings.trial_limit_points,
+        "n_points": n_points.astype(int),
+        "segment_points": segment_points,
+    }
 
 
 def _latest_point_code(layout: _Layout, valid: np.ndarray, point_code: np.ndarray) -> np.ndarray:
     """Point type code of each key's last non-missing point (_MISSING if it has none)."""
-    latest = np.full(len(layout.keys), _MISSING)
+    latest = np.full(layout.n_keys, _MISSING)
     valid_rows = np.flatnonzero(valid)
     if valid_rows.size:
         keys_of_valid = layout.key_id[valid_rows]
-        last_of_key = np.r_[keys_of_valid[1:] != keys_of_valid[:-1], True]
+        last_of_key = shift(changes(keys_of_valid), -1, True)
         latest[keys_of_valid[last_of_key]] = point_code[valid_rows[last_of_key]]
     return latest
 
@@ -586,28 +626,10 @@ def _check_fix_after(fix_after: np.ndarray) -> None:
         raise ValueError(f"fix_after must be at least {MIN_FIX_AFTER}")
 
 
-def _object_series(values: np.ndarray, like: pd.DataFrame) -> pd.Series:
-    # Explicit object dtype keeps None as None (pandas would otherwise infer a string dtype).
-    return pd.Series(values, index=like.index, dtype=object)
+def _numbers(column: pd.Series) -> np.ndarray:
+    return pd.to_numeric(column, errors="raise").to_numpy(dtype=float, na_value=np.nan)
 
 
-def _empty_outputs(points: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    point_frame = points.copy()
-    for column in ("mean", "lpl", "upl"):
-        point_frame[column] = pd.Series(dtype=float, index=points.index)
-    for column in ("point_type", "rule"):
-        point_frame[column] = pd.Series(dtype=object, index=points.index)
-    summary = pd.DataFrame(
-        {
-            "mean": pd.Series(dtype=float),
-            "lpl": pd.Series(dtype=float),
-            "upl": pd.Series(dtype=float),
-            "variation": pd.Series(dtype=object),
-            "assurance": pd.Series(dtype=object),
-            "trial_limits": pd.Series(dtype=bool),
-            "n_points": pd.Series(dtype=int),
-            "segment_points": pd.Series(dtype=int),
-        }
-    )
-    summary.index.name = "key"
-    return point_frame, summary
+def _columns(arrays: dict[str, np.ndarray], index: pd.Index) -> dict[str, pd.Series]:
+    # Each array's own dtype keeps None as None in the names (pandas would infer str).
+    return {name: pd.Series(v, index=index, dtype=v.dtype) for name, v in arrays.items()}

@@ -227,7 +227,7 @@ def _dies_scoring_ag03_in_a_worker(task):
 
     from cipms_cli.batch.scored import score_agency as real
 
-    if task[0].data.path == "AG03" and os.getpid() != _MAIN_PID:
+    if task[0].agency_id == "AG03" and os.getpid() != _MAIN_PID:
         os._exit(1)  # a worker killed mid-score (out of memory, a native crash)
     return real(task)
 

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from cipms_cli.batch.returns import (
@@ -37,6 +38,7 @@ from cipms_cli.batch.returns import (
 from cipms_cli.periods import Period
 from cipms_cli.problems import Severity
 from cipms_cli.workbook.contract import RESULT_COLUMNS
+from cipms_cli.workbook.records import frame_of, object_array
 
 COMPARED_FIELDS = ("direction", "unit", "frequency", "target_value", "target_period")
 FILES_NAMED = 3  # longer file lists in messages are shortened to "a, b, c and 5 more"
@@ -89,24 +91,6 @@ class CombinedAgency:
     # frames themselves take ten times that. Unpacked for scoring, agency by agency.
     extras: dict[str, list[tuple[OrderKey, bytes]]] = field(default_factory=dict)
 
-    def packed(self) -> PackedAgency:
-        """The agency ready to send to the worker that scores it."""
-        return PackedAgency(self.data, self.extras)
-
-    def release(self) -> None:
-        """Scored: from here on only the tidy rows are needed."""
-        self.data = None
-        self.extras = {}
-
-
-@dataclass
-class PackedAgency:
-    """A combined agency with its extras still pickled, as each return sent them. The worker
-    that scores it unpacks and stacks them, so that the main process only forwards bytes."""
-
-    data: Any  # WorkbookData of the combined returns, without the extras
-    extras: dict[str, list[tuple[OrderKey, bytes]]]
-
     def unpacked(self) -> Any:
         """The combined workbook with its extras stacked, ready for the engine."""
         stacked = {
@@ -114,6 +98,11 @@ class PackedAgency:
             for name, parts in self.extras.items()
         }
         return dataclasses.replace(self.data, **stacked) if stacked else self.data
+
+    def release(self) -> None:
+        """Scored: from here on only the tidy rows are needed."""
+        self.data = None
+        self.extras = {}
 
 
 @dataclass
@@ -124,7 +113,10 @@ class _Seen:
 
 
 @dataclass
-class _AgencyReturns:
+class AgencyReturns:
+    """What an agency's returns have given so far: the tidy rows of each, not yet merged.
+    ``combine_agency`` merges them; it runs in the worker that scores the agency."""
+
     agency_id: str
     files: list[OrderKey] = field(default_factory=list)
     latest: FileReturn | None = None  # the latest return, its frames dropped of figures
@@ -145,7 +137,7 @@ class Combiner:
     """Folds valid returns into per-agency accumulators, keeping only tidy rows."""
 
     def __init__(self) -> None:
-        self._agencies: dict[str, _AgencyReturns] = {}
+        self._agencies: dict[str, AgencyReturns] = {}
         self._problems: list[BatchProblem] = []
         self._shared: dict[Any, Any] = {}
 
@@ -191,7 +183,7 @@ class Combiner:
         return {k: share(v, v) if isinstance(v, str) else v for k, v in record.items()}
 
     def _add_to(self, agency_id: str, ret: FileReturn, figures: list[Figure], own: bool) -> None:
-        acc = self._agencies.setdefault(agency_id, _AgencyReturns(agency_id))
+        acc = self._agencies.setdefault(agency_id, AgencyReturns(agency_id))
         order = ret.order_key
         acc.files.append(order)
         if acc.latest is None or order > acc.latest.order_key:
@@ -211,10 +203,17 @@ class Combiner:
             for name, packed in ret.extras.items():
                 acc.extras[name].append((order, packed))
 
+    def returns(self) -> tuple[list[AgencyReturns], list[BatchProblem]]:
+        """Each agency's returns, by agency id, still to be merged; and the problems found
+        while adding them."""
+        return [self._agencies[a] for a in sorted(self._agencies)], list(self._problems)
+
     def finish(self) -> tuple[list[CombinedAgency], list[BatchProblem]]:
-        combined, problems = [], list(self._problems)
-        for agency_id in sorted(self._agencies):
-            agency, found = _combine(self._agencies[agency_id])
+        """Every agency merged here, in this process, with all the problems, sorted."""
+        pending, problems = self.returns()
+        combined = []
+        for acc in pending:
+            agency, found = combine_agency(acc)
             combined.append(agency)
             problems.extend(found)
         return combined, sorted(problems, key=BatchProblem.sort_key)
@@ -254,7 +253,7 @@ def _header_only(ret: FileReturn, own: bool) -> FileReturn:
 
 
 def _add_definitions(
-    acc: _AgencyReturns,
+    acc: AgencyReturns,
     ret: FileReturn,
     order: OrderKey,
     shared: Callable[[dict[str, Any]], dict[str, Any]],
@@ -281,7 +280,7 @@ def _comparable(value: Any) -> Any:
     return str(value) if value is not None and not isinstance(value, float | int) else value
 
 
-def _add_outcomes(acc: _AgencyReturns, ret: FileReturn, order: OrderKey) -> None:
+def _add_outcomes(acc: AgencyReturns, ret: FileReturn, order: OrderKey) -> None:
     sheet = ret.outcomes
     if sheet is None:
         return
@@ -295,7 +294,7 @@ def _add_outcomes(acc: _AgencyReturns, ret: FileReturn, order: OrderKey) -> None
 # --- finishing one agency ----------------------------------------------------
 
 
-def _combine(acc: _AgencyReturns) -> tuple[CombinedAgency, list[BatchProblem]]:
+def combine_agency(acc: AgencyReturns) -> tuple[CombinedAgency, list[BatchProblem]]:
     from cipms_cli.workbook.validate import WorkbookData
 
     problems: list[BatchProblem] = []
@@ -338,13 +337,21 @@ def _agency_fields(latest: FileReturn, agency_id: str) -> dict[str, Any]:
 def _frame(records: list[dict[str, Any]], dtypes: dict[str, Any]) -> pd.DataFrame:
     """Records back into a frame with the validator's column types (enums stay enums)."""
     columns = list(dtypes) or (list(records[0]) if records else [])
-    return pd.DataFrame(
-        {c: pd.Series([r.get(c) for r in records], dtype=dtypes.get(c, object)) for c in columns}
-    )
+    kinds = {c: dtypes.get(c, np.dtype(object)) for c in columns}
+    if not all(isinstance(kind, np.dtype) for kind in kinds.values()):
+        return pd.DataFrame(
+            {c: pd.Series([r.get(c) for r in records], dtype=kinds[c]) for c in columns}
+        )
+    arrays = {c: _array([r.get(c) for r in records], kind) for c, kind in kinds.items()}
+    return frame_of(arrays, pd.RangeIndex(len(records)))
+
+
+def _array(values: list[Any], kind: np.dtype) -> np.ndarray:
+    return object_array(values) if kind.kind == "O" else np.array(values, dtype=kind)
 
 
 def _choose_definitions(
-    acc: _AgencyReturns, problems: list[BatchProblem]
+    acc: AgencyReturns, problems: list[BatchProblem]
 ) -> dict[str, dict[str, Any]]:
     chosen: dict[str, dict[str, Any]] = {}
     for indicator_id, variants in acc.definitions.items():
@@ -402,7 +409,7 @@ def _file_list(files: list[OrderKey]) -> str:
 
 
 def _choose_figures(
-    acc: _AgencyReturns, definitions: dict[str, dict[str, Any]], problems: list[BatchProblem]
+    acc: AgencyReturns, definitions: dict[str, dict[str, Any]], problems: list[BatchProblem]
 ) -> list[UsedFigure]:
     used = []
     for (indicator_id, period), entries in sorted(

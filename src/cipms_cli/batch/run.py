@@ -3,8 +3,9 @@
 Files are read in a process pool because validation is CPU-bound Python. At most a
 few files per worker are in flight, and each finished file is folded into the
 ``Combiner`` and reduced to its ``files`` row at once, so memory grows only with the
-tidy rows (figures, definitions, learner records), never with the workbooks. Agencies
-are scored in the same pool and each scorecard is reduced to its table rows there.
+tidy rows (figures, definitions, learner records), never with the workbooks. Each
+agency's returns are then merged and scored in the same pool, and its scorecard is
+reduced to its table rows there, so the main process only forwards the tidy rows.
 Everything the outputs show is sorted, so the result does not depend on the number of
 jobs or on which file finished first.
 """
@@ -25,9 +26,9 @@ from typing import Any
 import pandas as pd
 
 from cipms_cli.batch import benchmark
-from cipms_cli.batch.combine import BatchProblem, CombinedAgency, Combiner
+from cipms_cli.batch.combine import AgencyReturns, BatchProblem, CombinedAgency, Combiner
 from cipms_cli.batch.returns import FileReturn, FileStatus, read_return, unreadable
-from cipms_cli.batch.scored import AgencyScore, ScoreTask, score_agency
+from cipms_cli.batch.scored import AgencyScore, ScoredAgency, ScoreTask, score_agency
 from cipms_cli.problems import Severity
 
 IN_FLIGHT_PER_JOB = 4  # enough queued work to keep workers busy, few results held at once
@@ -85,14 +86,12 @@ def run_batch(
                 on_file(ret)
             combiner.add(ret)
             files.append(_files_row_only(ret))
-        agencies, problems = combiner.finish()
-        result = BatchResult(
-            sorted(files, key=lambda f: f.path), agencies, problems=problems, as_of_text=as_of
-        )
-        if analyse:
-            _score_all(result, workers)
-    if analyse:
-        _benchmark(result)
+        result = BatchResult(sorted(files, key=lambda f: f.path), as_of_text=as_of)
+        if not analyse:
+            result.agencies, result.problems = combiner.finish()
+            return result
+        _score_all(result, combiner, workers)
+    _benchmark(result)
     return result
 
 
@@ -109,22 +108,26 @@ def _files_row_only(ret: FileReturn) -> FileReturn:
     )
 
 
-def _score_all(result: BatchResult, workers: Workers) -> None:
-    agencies = result.agencies
-    for agency in agencies:
-        result.as_of[agency.agency_id] = agency_as_of(agency, result.as_of_text)
+def _score_all(result: BatchResult, combiner: Combiner, workers: Workers) -> None:
+    """Each agency merged and scored by a worker, a few agencies in flight at once."""
+    returns, result.problems = combiner.returns()
+    pending: list[AgencyReturns | None] = list(returns)
 
     def task(i: int) -> ScoreTask:
-        # The worker unpacks the learner records, so that the main process, which every
-        # worker waits on, only forwards bytes; a few agencies are in flight at once.
-        return agencies[i].packed(), result.as_of[agencies[i].agency_id]
+        returns = pending[i]
+        assert returns is not None, "an agency is sent to be scored once"
+        return returns, result.as_of_text
 
-    for agency, (score, failure) in zip(agencies, workers.score(len(agencies), task), strict=True):
-        agency.release()
-        if score is not None:
-            result.scores[agency.agency_id] = score
+    for i, scored in enumerate(workers.score(len(pending), task)):
+        pending[i] = None  # sent and answered: free its rows
+        agency = scored.agency
+        result.agencies.append(agency)
+        result.problems.extend(scored.problems)
+        result.as_of[agency.agency_id] = scored.as_of
+        if scored.score is not None:
+            result.scores[agency.agency_id] = scored.score
         else:
-            result.problems.append(_scoring_failed(agency, failure))
+            result.problems.append(_scoring_failed(agency, scored.failure))
     result.problems.sort(key=BatchProblem.sort_key)
 
 
@@ -135,15 +138,6 @@ def _benchmark(result: BatchResult) -> None:
     result.ranked = benchmark.rank_and_flag(obs)
     result.period_summary = benchmark.period_summary(result.ranked)
     result.rollups = benchmark.rollups(obs)
-
-
-def agency_as_of(agency: CombinedAgency, as_of: str | None) -> dt.date | None:
-    """``--as-of`` if given; else the latest return's reporting period; else its latest figure
-    (the same rule as ``cipms score``)."""
-    from cipms_cli.workbook.as_of import resolve_as_of
-
-    data = agency.data
-    return resolve_as_of(as_of, data.agency, data.results, data.settings.fiscal_year_start_month)
 
 
 def _scoring_failed(agency: CombinedAgency, failure: str | None) -> BatchProblem:
@@ -201,9 +195,7 @@ class Workers:
             return
         yield from self._read_in_pool(paths)
 
-    def score(
-        self, count: int, task: Callable[[int], ScoreTask]
-    ) -> Iterator[tuple[AgencyScore | None, str | None]]:
+    def score(self, count: int, task: Callable[[int], ScoreTask]) -> Iterator[ScoredAgency]:
         """The score of each of ``count`` tasks, in order; ``task(i)`` builds the i-th."""
         if self.jobs <= 1 or count <= 1:
             for i in range(count):
@@ -222,11 +214,11 @@ class Workers:
 
     def _score_in_pool(
         self, count: int, task: Callable[[int], ScoreTask]
-    ) -> Iterator[tuple[AgencyScore | None, str | None]]:
+    ) -> Iterator[ScoredAgency]:
         """At most a few tasks in flight, so that memory does not grow with the agencies."""
         pool = self._executor()
         limit = self.jobs * IN_FLIGHT_PER_JOB
-        pending: dict[int, Future[tuple[AgencyScore | None, str | None]]] = {}
+        pending: dict[int, Future[ScoredAgency]] = {}
         submitted = 0
         for i in range(count):
             while submitted < count and len(pending) < limit:

@@ -1,8 +1,9 @@
-"""Score one combined agency and keep only what the batch tables need.
+"""Merge one agency's returns, score it, and keep only what the batch tables need.
 
-A full Scorecard holds every SPC point of every indicator; a national batch needs only
-one row per indicator and the agency's composite, so the card is reduced in the
-worker that scored it and the rest never reaches the main process.
+Both run in the worker that scores the agency, so that the main process only forwards
+the returns' tidy rows. A full Scorecard holds every SPC point of every indicator; a
+national batch needs only one row per indicator and the agency's composite, so the card
+is reduced there too and the rest never reaches the main process.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
+
+from cipms_cli.batch.combine import AgencyReturns, BatchProblem, CombinedAgency, combine_agency
 
 LSA_PREFIX = "lsa_"
 LSA_SKIPPED = {"small_n_threshold", "levels_from"}
@@ -23,20 +26,45 @@ class AgencyScore:
     learners: dict[str, Any]  # lsa_* figures; empty without learner sheets
 
 
-ScoreTask = tuple[Any, dt.date | None]  # (combine.PackedAgency, as-of date)
+@dataclass
+class ScoredAgency:
+    agency: CombinedAgency  # merged, its workbook and extras released
+    problems: list[BatchProblem]  # found while merging its returns
+    as_of: dt.date | None
+    score: AgencyScore | None
+    failure: str | None  # why it could not be scored, when score is None
 
 
-def score_agency(task: ScoreTask) -> tuple[AgencyScore | None, str | None]:
-    """The reduced score of one combined agency, or why it could not be scored."""
+ScoreTask = tuple[AgencyReturns, str | None]  # (the agency's returns, --as-of as given)
+
+
+def score_agency(task: ScoreTask) -> ScoredAgency:
+    """Merge and score one agency; a scoring failure is reported, not raised."""
     from cipms_cli.engine.score import score_workbook
 
-    packed, as_of = task
+    returns, as_of_text = task
+    agency, problems = combine_agency(returns)
+    as_of = agency_as_of(agency, as_of_text)
+    score: AgencyScore | None = None
+    failure: str | None = None
     try:
-        data = packed.unpacked()
+        data = agency.unpacked()
         card = score_workbook(data, as_of, data.settings)
     except Exception as exc:  # one agency's odd data must not lose the others' scores
-        return None, f"{type(exc).__name__}: {exc}"
-    return reduce_scorecard(card), None
+        failure = f"{type(exc).__name__}: {exc}"
+    else:
+        score = reduce_scorecard(card)
+    agency.release()
+    return ScoredAgency(agency, problems, as_of, score, failure)
+
+
+def agency_as_of(agency: CombinedAgency, as_of: str | None) -> dt.date | None:
+    """``--as-of`` if given; else the latest return's reporting period; else its latest figure
+    (the same rule as ``cipms score``)."""
+    from cipms_cli.workbook.as_of import resolve_as_of
+
+    data = agency.data
+    return resolve_as_of(as_of, data.agency, data.results, data.settings.fiscal_year_start_month)
 
 
 def reduce_scorecard(card: Any) -> AgencyScore:

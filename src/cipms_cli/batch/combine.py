@@ -21,7 +21,6 @@ import datetime as dt
 import math
 import pickle
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,8 +113,16 @@ class _Seen:
 
 @dataclass
 class AgencyReturns:
-    """What an agency's returns have given so far: the tidy rows of each, not yet merged.
-    ``combine_agency`` merges them; it runs in the worker that scores the agency."""
+    """An agency's valid returns, packed, as the main process collects them.
+    ``combine_agency`` merges them, in the worker that scores the agency."""
+
+    agency_id: str
+    returns: list[FileReturn] = field(default_factory=list)
+
+
+@dataclass
+class _Merging:
+    """One agency's returns while ``combine_agency`` folds them in."""
 
     agency_id: str
     files: list[OrderKey] = field(default_factory=list)
@@ -134,12 +141,16 @@ class AgencyReturns:
 
 
 class Combiner:
-    """Folds valid returns into per-agency accumulators, keeping only tidy rows."""
+    """Collects valid returns by agency; the main process only routes them.
+
+    A return's tidy rows stay pickled (``FileReturn.packed``) until the worker that
+    merges and scores the agency unpacks them, so collecting a return costs the main
+    process, which every worker waits on, almost nothing.
+    """
 
     def __init__(self) -> None:
         self._agencies: dict[str, AgencyReturns] = {}
         self._problems: list[BatchProblem] = []
-        self._shared: dict[Any, Any] = {}
 
     def add(self, ret: FileReturn) -> None:
         """Add a valid return; invalid and unreadable returns are not combined.
@@ -147,61 +158,13 @@ class Combiner:
         A return whose Results rows name other agencies (a multi-agency return) adds
         those rows, and its definitions, to each agency named.
         """
-        if ret.indicators is None or ret.settings is None:
+        ret = ret.packed()
+        if ret.tidy is None:
             return
-        by_agency: dict[str, list[Figure]] = {ret.agency_id: []}
-        for figure in ret.figures:
-            figure = self._compact(figure)
-            by_agency.setdefault(figure.agency_id, []).append(figure)
-        for agency_id, figures in by_agency.items():
-            own = agency_id == ret.agency_id
-            if not own and ret.agency_source is AgencySource.AGENCY_SHEET:
-                self._problems.append(_other_agency_problem(ret, agency_id, len(figures)))
-            self._add_to(agency_id, ret, figures, own)
-
-    def _compact(self, figure: Figure) -> Figure:
-        """The same figure, sharing its ids, cell label and period with earlier figures.
-
-        Every figure arrives from a worker with its own copies of these; sharing them
-        keeps a national batch's figures to a fraction of the memory.
-        """
-        share = self._shared.setdefault
-        return Figure(
-            share(figure.agency_id, figure.agency_id),
-            share(figure.indicator_id, figure.indicator_id),
-            share(figure.period, figure.period),
-            figure.value,
-            figure.numerator,
-            figure.denominator,
-            figure.note,
-            share(figure.cell, figure.cell),
-        )
-
-    def _shared_values(self, record: dict[str, Any]) -> dict[str, Any]:
-        """Definitions repeat across returns and agencies: share their values."""
-        share = self._shared.setdefault
-        return {k: share(v, v) if isinstance(v, str) else v for k, v in record.items()}
-
-    def _add_to(self, agency_id: str, ret: FileReturn, figures: list[Figure], own: bool) -> None:
-        acc = self._agencies.setdefault(agency_id, AgencyReturns(agency_id))
-        order = ret.order_key
-        acc.files.append(order)
-        if acc.latest is None or order > acc.latest.order_key:
-            acc.latest = _header_only(ret, own)
-        _add_definitions(acc, ret, order, self._shared_values)
-        _add_outcomes(acc, ret, order)
-        for figure in figures:
-            key = (figure.indicator_id, figure.period)
-            given = acc.figures.get(key)
-            if given is None:
-                acc.figures[key] = (order, figure)  # the usual case: no list needed
-            elif isinstance(given, list):
-                given.append((order, figure))
-            else:
-                acc.figures[key] = [given, (order, figure)]
-        if own:
-            for name, packed in ret.extras.items():
-                acc.extras[name].append((order, packed))
+        for agency_id, rows in ret.routes.items():
+            if agency_id != ret.agency_id and ret.agency_source is AgencySource.AGENCY_SHEET:
+                self._problems.append(_other_agency_problem(ret, agency_id, rows))
+            self._agencies.setdefault(agency_id, AgencyReturns(agency_id)).returns.append(ret)
 
     def returns(self) -> tuple[list[AgencyReturns], list[BatchProblem]]:
         """Each agency's returns, by agency id, still to be merged; and the problems found
@@ -212,11 +175,37 @@ class Combiner:
         """Every agency merged here, in this process, with all the problems, sorted."""
         pending, problems = self.returns()
         combined = []
-        for acc in pending:
-            agency, found = combine_agency(acc)
+        for returns in pending:
+            agency, found = combine_agency(returns)
             combined.append(agency)
             problems.extend(found)
         return combined, sorted(problems, key=BatchProblem.sort_key)
+
+
+def _add_return(acc: _Merging, ret: FileReturn) -> None:
+    """Fold one (unpacked) return into the agency's accumulator: the figures it gives
+    this agency, its definitions and outcomes and, for the agency's own return, its extras."""
+    own = ret.agency_id == acc.agency_id
+    order = ret.order_key
+    acc.files.append(order)
+    if acc.latest is None or order > acc.latest.order_key:
+        acc.latest = _header_only(ret, own)
+    _add_definitions(acc, ret, order)
+    _add_outcomes(acc, ret, order)
+    for figure in ret.figures:
+        if figure.agency_id != acc.agency_id:
+            continue
+        key = (figure.indicator_id, figure.period)
+        given = acc.figures.get(key)
+        if given is None:
+            acc.figures[key] = (order, figure)  # the usual case: no list needed
+        elif isinstance(given, list):
+            given.append((order, figure))
+        else:
+            acc.figures[key] = [given, (order, figure)]
+    if own:
+        for name, packed in ret.extras.items():
+            acc.extras[name].append((order, packed))
 
 
 def _other_agency_problem(ret: FileReturn, agency_id: str, rows: int) -> BatchProblem:
@@ -252,12 +241,7 @@ def _header_only(ret: FileReturn, own: bool) -> FileReturn:
     )
 
 
-def _add_definitions(
-    acc: AgencyReturns,
-    ret: FileReturn,
-    order: OrderKey,
-    shared: Callable[[dict[str, Any]], dict[str, Any]],
-) -> None:
+def _add_definitions(acc: _Merging, ret: FileReturn, order: OrderKey) -> None:
     sheet = ret.indicators
     assert sheet is not None
     acc.indicator_dtypes = acc.indicator_dtypes or sheet.dtypes
@@ -266,9 +250,9 @@ def _add_definitions(
         variants = acc.definitions[str(record["indicator_id"])]
         seen = variants.get(signature)
         if seen is None:
-            seen = variants[signature] = _Seen(order, shared(record))
+            seen = variants[signature] = _Seen(order, record)
         elif order > seen.order:
-            seen.order, seen.record = order, shared(record)
+            seen.order, seen.record = order, record
         seen.files.append(order)
 
 
@@ -280,7 +264,7 @@ def _comparable(value: Any) -> Any:
     return str(value) if value is not None and not isinstance(value, float | int) else value
 
 
-def _add_outcomes(acc: AgencyReturns, ret: FileReturn, order: OrderKey) -> None:
+def _add_outcomes(acc: _Merging, ret: FileReturn, order: OrderKey) -> None:
     sheet = ret.outcomes
     if sheet is None:
         return
@@ -294,9 +278,13 @@ def _add_outcomes(acc: AgencyReturns, ret: FileReturn, order: OrderKey) -> None:
 # --- finishing one agency ----------------------------------------------------
 
 
-def combine_agency(acc: AgencyReturns) -> tuple[CombinedAgency, list[BatchProblem]]:
+def combine_agency(returns: AgencyReturns) -> tuple[CombinedAgency, list[BatchProblem]]:
+    """Merge an agency's returns into one workbook and the problems the merge found."""
     from cipms_cli.workbook.validate import WorkbookData
 
+    acc = _Merging(returns.agency_id)
+    for ret in sorted(returns.returns, key=lambda r: r.order_key):
+        _add_return(acc, ret.unpacked())
     problems: list[BatchProblem] = []
     definitions = _choose_definitions(acc, problems)
     figures = _choose_figures(acc, definitions, problems)
@@ -350,9 +338,7 @@ def _array(values: list[Any], kind: np.dtype) -> np.ndarray:
     return object_array(values) if kind.kind == "O" else np.array(values, dtype=kind)
 
 
-def _choose_definitions(
-    acc: AgencyReturns, problems: list[BatchProblem]
-) -> dict[str, dict[str, Any]]:
+def _choose_definitions(acc: _Merging, problems: list[BatchProblem]) -> dict[str, dict[str, Any]]:
     chosen: dict[str, dict[str, Any]] = {}
     for indicator_id, variants in acc.definitions.items():
         latest = max(variants.values(), key=lambda s: s.order)
@@ -409,7 +395,7 @@ def _file_list(files: list[OrderKey]) -> str:
 
 
 def _choose_figures(
-    acc: AgencyReturns, definitions: dict[str, dict[str, Any]], problems: list[BatchProblem]
+    acc: _Merging, definitions: dict[str, dict[str, Any]], problems: list[BatchProblem]
 ) -> list[UsedFigure]:
     used = []
     for (indicator_id, period), entries in sorted(

@@ -107,6 +107,46 @@ class FileReturn:
     # The learner sheets, when present, pickled where the file was read: the main process
     # only keeps and forwards the bytes, and the worker that scores the agency unpickles them.
     extras: dict[str, bytes] = field(default_factory=dict)
+    # A packed return (``packed``) keeps the five fields above pickled here instead, and
+    # the number of figures its Results rows give each agency (its own always included).
+    tidy: bytes | None = None
+    routes: dict[str, int] = field(default_factory=dict)
+
+    def packed(self) -> FileReturn:
+        """The return as the batch's main process keeps it: its tidy rows pickled.
+
+        The main process only routes a return to the agencies it names; the worker that
+        merges and scores an agency unpacks it. Invalid and unreadable returns have no
+        tidy rows and are returned as they are.
+        """
+        if self.tidy is not None or self.status is not FileStatus.OK:
+            return self
+        tidy = (self.settings, self.indicators, self.outcomes, self.figures, self.extras)
+        return dataclasses.replace(
+            self,
+            settings=None,
+            indicators=None,
+            outcomes=None,
+            figures=[],
+            extras={},
+            tidy=pickle.dumps(tidy, pickle.HIGHEST_PROTOCOL),
+            routes=_figures_by_agency(self.agency_id, self.figures),
+        )
+
+    def unpacked(self) -> FileReturn:
+        """The whole return again, from a packed one."""
+        if self.tidy is None:
+            return self
+        settings, indicators, outcomes, figures, extras = pickle.loads(self.tidy)
+        return dataclasses.replace(
+            self,
+            settings=settings,
+            indicators=indicators,
+            outcomes=outcomes,
+            figures=figures,
+            extras=extras,
+            tidy=None,
+        )
 
     @property
     def order_key(self) -> tuple[dt.date, str]:
@@ -116,6 +156,13 @@ class FileReturn:
     @property
     def first_error(self) -> Problem | None:
         return next((p for p in self.problems if p.severity is Severity.ERROR), None)
+
+
+def _figures_by_agency(own: str, figures: list[Figure]) -> dict[str, int]:
+    counts = {own: 0}
+    for figure in figures:
+        counts[figure.agency_id] = counts.get(figure.agency_id, 0) + 1
+    return counts
 
 
 def read_return(path: str) -> FileReturn:

@@ -83,7 +83,7 @@ def run_batch(
     with Workers(jobs if len(paths) > 1 else 1) as workers:
         for ret in workers.read(paths):
             if on_file is not None:
-                on_file(ret)
+                on_file(ret.unpacked())
             combiner.add(ret)
             files.append(_files_row_only(ret))
         result = BatchResult(sorted(files, key=lambda f: f.path), as_of_text=as_of)
@@ -105,6 +105,8 @@ def _files_row_only(ret: FileReturn) -> FileReturn:
         outcomes=None,
         figures=[],
         extras={},
+        tidy=None,
+        routes={},
     )
 
 
@@ -191,7 +193,7 @@ class Workers:
         """Each path's FileReturn, in the order they finish."""
         if self.jobs <= 1:
             for path in paths:
-                yield read_return(path)
+                yield _read(path)
             return
         yield from self._read_in_pool(paths)
 
@@ -266,13 +268,18 @@ class Workers:
             if path is None:
                 return
             with self._interrupts.held():
-                pending[self._executor().submit(read_return, path)] = path
+                pending[self._executor().submit(_read, path)] = path
+
+
+def _read(path: str) -> FileReturn:
+    """A return read and packed where it was read: only bytes cross to the main process."""
+    return read_return(path).packed()
 
 
 def _read_isolated(path: str) -> FileReturn:
     with ProcessPoolExecutor(max_workers=1) as solo:
         try:
-            return solo.submit(read_return, path).result()
+            return solo.submit(_read, path).result()
         except BrokenProcessPool:
             return unreadable(
                 path,

@@ -47,7 +47,7 @@ def observations(agencies: Iterable[CombinedAgency], as_of: dict[str, Any]) -> p
     for agency in agencies:
         end = as_of.get(agency.agency_id)
         meta = agency.agency
-        definitions = agency.definitions[["name", "direction", "unit"]].to_dict("index")
+        definitions = agency.definitions
         for used in agency.figures:
             f = used.figure
             if end is not None and f.period.end > end:

@@ -85,7 +85,9 @@ class CombinedAgency:
     files: list[str]  # in return order
     data: Any  # WorkbookData of the combined returns, without the extras; None once scored
     figures: list[UsedFigure]
-    definitions: pd.DataFrame  # the indicator definitions used, indexed by indicator_id
+    # The name, direction and unit of each indicator used, by indicator_id: all that the
+    # tables and benchmarks read of a definition, kept for every agency to the end.
+    definitions: dict[str, dict[str, Any]]
     # Learner sheets and other extras of each return, pickled: a few KB each, where the
     # frames themselves take ten times that. Unpacked for scoring, agency by agency.
     extras: dict[str, list[tuple[OrderKey, bytes]]] = field(default_factory=dict)
@@ -309,11 +311,20 @@ def combine_agency(returns: AgencyReturns) -> tuple[CombinedAgency, list[BatchPr
             files,
             data,
             figures,
-            indicators.set_index("indicator_id", drop=False),
+            _described(indicators),
             dict(acc.extras),
         ),
         problems,
     )
+
+
+def _described(indicators: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    described = ("name", "direction", "unit")
+    columns = [indicators[c].tolist() for c in described]
+    return {
+        ind: dict(zip(described, values, strict=True))
+        for ind, *values in zip(indicators["indicator_id"].tolist(), *columns, strict=True)
+    }
 
 
 def _agency_fields(latest: FileReturn, agency_id: str) -> dict[str, Any]:

@@ -12,7 +12,9 @@ from cipms_cli.batch.returns import FileReturn
 from cipms_cli.batch.run import BatchResult
 from cipms_cli.batch.tables import (
     SCHEMA_VERSION,
+    TABLES,
     Row,
+    build_table,
     columns_of,
     file_row,
     summary,
@@ -26,13 +28,15 @@ STDOUT_CSV_TABLE = "scores"
 # --- CSV -----------------------------------------------------------------------
 
 
-def csv_texts(tables: dict[str, list[Row]]) -> dict[str, str]:
-    return {name: to_csv(rows, columns_of(name, rows)) for name, rows in tables.items()}
+def csv_text(name: str, rows: list[Row]) -> str:
+    return to_csv(rows, columns_of(name, rows))
 
 
-def write_csv_folder(folder: Path, texts: dict[str, str], inputs: Iterable[str]) -> list[Path]:
-    """One ``<table>.csv`` per table. Every file is written to a temporary name first and
-    renamed only when all are complete, so an interrupted run leaves no partial table."""
+def write_csv_folder(folder: Path, result: BatchResult, inputs: Iterable[str]) -> list[Path]:
+    """One ``<table>.csv`` per table, each built, written and let go before the next, so
+    that only one table is ever held in memory. Every file is written to a temporary name
+    first and renamed only when all are complete, so an interrupted run leaves no partial
+    table."""
     from cipms_cli.output.atomic import atomic_open
 
     if folder.exists() and not folder.is_dir():
@@ -41,10 +45,11 @@ def write_csv_folder(folder: Path, texts: dict[str, str], inputs: Iterable[str])
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create the folder ({exc.strerror})", path=str(folder)) from None
-    targets = [folder / f"{name}.csv" for name in texts]
+    targets = [folder / f"{name}.csv" for name in TABLES]
     sources = list(inputs)
     with contextlib.ExitStack() as stack:
-        for target, text in zip(targets, texts.values(), strict=True):
+        for target, name in zip(targets, TABLES, strict=True):
+            text = csv_text(name, build_table(result, name))
             stack.enter_context(atomic_open(target, "w", sources)).write(text)
     return targets
 

@@ -7,7 +7,7 @@ Rows are sorted so that the same inputs always give the same tables.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pandas as pd
@@ -158,16 +158,12 @@ TABLES: dict[str, list[str]] = {
 
 
 def build_tables(result: BatchResult) -> dict[str, list[Row]]:
-    return {
-        "files": files_rows(result.files),
-        "problems": problems_rows(result),
-        "results": results_rows(result.agencies),
-        "scores": scores_rows(result),
-        "agencies": agencies_rows(result),
-        "benchmarks": _frame_rows(result.period_summary, BENCHMARKS_COLUMNS),
-        "agency_benchmarks": agency_benchmark_rows(result),
-        "rollups": _frame_rows(result.rollups, ROLLUPS_COLUMNS),
-    }
+    return {name: build_table(result, name) for name in TABLES}
+
+
+def build_table(result: BatchResult, name: str) -> list[Row]:
+    """One table's rows; a writer that needs one table at a time builds only that one."""
+    return _BUILDERS[name](result)
 
 
 def columns_of(name: str, rows: list[Row]) -> list[str]:
@@ -237,7 +233,7 @@ def problems_rows(result: BatchResult) -> list[Row]:
 def results_rows(agencies: Iterable[CombinedAgency]) -> list[Row]:
     rows = []
     for agency in agencies:
-        units = {str(k): str(v) for k, v in agency.definitions["unit"].items()}
+        units = {str(k): str(d["unit"]) for k, d in agency.definitions.items()}
         for used in agency.figures:
             f = used.figure
             rows.append(
@@ -349,3 +345,15 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
+
+
+_BUILDERS: dict[str, Callable[[BatchResult], list[Row]]] = {
+    "files": lambda result: files_rows(result.files),
+    "problems": problems_rows,
+    "results": lambda result: results_rows(result.agencies),
+    "scores": scores_rows,
+    "agencies": agencies_rows,
+    "benchmarks": lambda result: _frame_rows(result.period_summary, BENCHMARKS_COLUMNS),
+    "agency_benchmarks": agency_benchmark_rows,
+    "rollups": lambda result: _frame_rows(result.rollups, ROLLUPS_COLUMNS),
+}

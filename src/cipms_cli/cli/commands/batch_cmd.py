@@ -131,9 +131,16 @@ def _stream_jsonl(
 
 def _write(result: BatchResult, chosen: str, output: Path | None, files: list[str]) -> None:
     from cipms_cli.batch import outputs
-    from cipms_cli.batch.tables import build_tables
+    from cipms_cli.batch.tables import build_table, build_tables
     from cipms_cli.cli.emit import emit_bytes, emit_text
 
+    if chosen == BatchFormat.CSV:
+        if output is None or output.suffix.lower() == ".csv":
+            name = outputs.STDOUT_CSV_TABLE
+            emit_text(outputs.csv_text(name, build_table(result, name)), output, files)
+        else:
+            outputs.write_csv_folder(output, result, files)
+        return
     tables = build_tables(result)
     if chosen == BatchFormat.JSON:
         emit_text(outputs.json_text(result, tables), output, files)
@@ -141,11 +148,6 @@ def _write(result: BatchResult, chosen: str, output: Path | None, files: list[st
         emit_bytes(outputs.xlsx_bytes(result, tables), output, files)
     elif chosen == BatchFormat.MD:
         emit_text(outputs.markdown_text(result, tables), output, files)
-    elif output is None or output.suffix.lower() == ".csv":
-        texts = outputs.csv_texts({outputs.STDOUT_CSV_TABLE: tables[outputs.STDOUT_CSV_TABLE]})
-        emit_text(texts[outputs.STDOUT_CSV_TABLE], output, files)
-    else:
-        outputs.write_csv_folder(output, outputs.csv_texts(tables), files)
 
 
 class _Reporter:

@@ -25,6 +25,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -35,6 +36,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 SEED = 20250801
+PAIRS = 4  # back-to-back runs of 1 and 2 jobs
 QUARTERS = [(2024, 3), (2024, 4), (2025, 1), (2025, 2)]
 REGIONS = ["Northern", "Eastern", "Western", "Central", "Toronto"]
 STREAMS = ["Anglophone", "Francophone", "Indigenous", "Deaf"]
@@ -293,10 +295,10 @@ def main() -> None:
     print(f"{len(files)} files, {sum(f.stat().st_size for f in files) / 2**20:.1f} MiB")
     bare = bare_read(files)
     print(f"bare read (python-calamine, 1 process): {bare:.2f} s, {len(files) / bare:.0f} files/s")
-    # 1 and 2 jobs alternate, twice: the shared machine's speed drifts by a third within
+    # 1 and 2 jobs alternate, four times: the shared machine's speed drifts by a third within
     # minutes, so the speed-up is the median of the ratios of neighbouring runs.
     pairs: list[dict[int, dict[str, float]]] = []
-    for _ in range(2):
+    for _ in range(PAIRS):
         pair = {}
         for jobs in (1, 2):
             out = OUT / f"tables-{jobs}"
@@ -309,7 +311,10 @@ def main() -> None:
             )
         pairs.append(pair)
     speedups = [p[1]["seconds"] / p[2]["seconds"] for p in pairs]
-    print(f"speed-up with 2 jobs: {', '.join(f'{x:.2f}x' for x in speedups)} (paired runs)")
+    print(
+        f"speed-up with 2 jobs: {', '.join(f'{x:.2f}x' for x in speedups)} (paired runs; "
+        f"median {statistics.median(speedups):.2f}x)"
+    )
     runs = {jobs: min((p[jobs] for p in pairs), key=lambda r: r["seconds"]) for jobs in (1, 2)}
     print("memory as the collection grows (--jobs 2):")
     for share in (4, 2):

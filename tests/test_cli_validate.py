@@ -345,3 +345,35 @@ def test_a_repeated_result_is_reported_at_its_period_cell_naming_the_first_row(c
         ("A6", "unknown-indicator"),
     ]
     assert "I1 / 2024-Q2 repeats row 3" in errors[0]["message"]
+
+
+def _validated(cli, tmp_path, wb):
+    path = write(tmp_path, "w.xlsx", hostile.save(wb))
+    return json.loads(cli("validate", path, "-f", "json").stdout)["files"][0]
+
+
+def test_a_zero_denominator_beside_a_typed_value_is_reported_once(cli, tmp_path):
+    wb = openpyxl.load_workbook(hostile.io.BytesIO(minimal_workbook()))
+    ws = wb["Results"]
+    ws["D1"], ws["E1"] = "numerator", "denominator"
+    ws.append(["I1", "2024-Q4", 7, 5, 0])
+
+    report = _validated(cli, tmp_path, wb)
+
+    assert [(e["cell"], e["code"]) for e in report["errors"]] == [("E5", "zero-denominator")]
+
+
+def test_an_indicator_whose_rows_all_fail_is_not_said_to_have_no_rows(cli, tmp_path):
+    wb = openpyxl.load_workbook(hostile.io.BytesIO(minimal_workbook()))
+    ws = wb["Results"]
+    for row in (2, 3, 4):
+        ws[f"B{row}"] = "someday"
+
+    report = _validated(cli, tmp_path, wb)
+
+    assert {(e["cell"], e["code"]) for e in report["errors"]} == {
+        ("B2", "invalid-period"),
+        ("B3", "invalid-period"),
+        ("B4", "invalid-period"),
+    }
+    assert "no-results" not in {w["code"] for w in report["warnings"]}

@@ -148,9 +148,9 @@ def results_frame(
 
 def cross_checks(
     tables: dict[str, Table],
+    typed: Typed,
     outcomes: pd.DataFrame,
     indicators: pd.DataFrame,
-    results: pd.DataFrame,
     out: ProblemCollector,
 ) -> None:
     if INDICATORS.name not in tables:
@@ -188,7 +188,9 @@ def cross_checks(
                     Severity.WARNING,
                 )
     if RESULTS.name in tables:
-        reported = set(results["indicator_id"].tolist())
+        # Every row names its indicator, kept or not: a row dropped for a bad period or
+        # value has its own error, and the indicator does have rows.
+        reported = set(typed[RESULTS.name]["indicator_id"])
         sources = indicators["source"].tolist()
         for idx, ind, source in zip(
             index, indicators["indicator_id"].tolist(), sources, strict=True
@@ -523,7 +525,8 @@ def _fill_values(records: SheetRecords, out: ProblemCollector) -> SheetRecords:
 def _check_values(records: SheetRecords, out: ProblemCollector) -> None:
     num, den, value = records["numerator"], records["denominator"], records["value"]
     with np.errstate(all="ignore"):
-        over = ~np.isnan(num) & (num > den)
+        # A zero denominator is its own error; "greater than 0" would only repeat it.
+        over = ~np.isnan(num) & (num > den) & (den != 0)
         # A percent computed from numerator > denominator is reported once, at the numerator.
         bad = records["is_percent"].astype(bool) & ((value < 0) | (value > 100)) & ~over
         negative = records["is_count"].astype(bool) & (value < 0)

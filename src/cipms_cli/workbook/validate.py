@@ -121,7 +121,7 @@ def validate_workbook(book: RawWorkbook) -> ValidationReport:
     indicators = indicators_frame(tables, typed, settings, out)
     _read_typed(book, found.get(RESULTS.name), RESULTS, tables, typed, out)
     results = results_frame(tables, typed, indicators, settings, out)
-    cross_checks(tables, outcomes, indicators, results, out)
+    cross_checks(tables, typed, outcomes, indicators, out)
     learners = validate_learners(book, found, settings, out)
     _check_sources(tables.get(INDICATORS.name), indicators, learners, out)
     actions = validate_actions(

@@ -168,14 +168,17 @@ class Combiner:
                 self._problems.append(_other_agency_problem(ret, agency_id, rows))
             self._agencies.setdefault(agency_id, AgencyReturns(agency_id)).returns.append(ret)
 
-    def returns(self) -> tuple[list[AgencyReturns], list[BatchProblem]]:
+    def hand_over(self) -> tuple[list[AgencyReturns], list[BatchProblem]]:
         """Each agency's returns, by agency id, still to be merged; and the problems found
-        while adding them."""
-        return [self._agencies[a] for a in sorted(self._agencies)], list(self._problems)
+        while adding them. The combiner lets go of them, so that each agency's returns can
+        be freed as soon as it is merged."""
+        pending = [self._agencies[a] for a in sorted(self._agencies)]
+        self._agencies = {}
+        return pending, list(self._problems)
 
     def finish(self) -> tuple[list[CombinedAgency], list[BatchProblem]]:
         """Every agency merged here, in this process, with all the problems, sorted."""
-        pending, problems = self.returns()
+        pending, problems = self.hand_over()
         combined = []
         for returns in pending:
             agency, found = combine_agency(returns)

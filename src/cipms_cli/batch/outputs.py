@@ -14,13 +14,13 @@ from cipms_cli.batch.tables import (
     SCHEMA_VERSION,
     TABLES,
     Row,
-    build_table,
     columns_of,
     file_row,
     summary,
+    table_for_writing,
 )
 from cipms_cli.errors import OutputError
-from cipms_cli.output.formats import to_csv, to_json, to_jsonl_line
+from cipms_cli.output.formats import to_csv, to_json, to_jsonl_line, write_csv
 
 STDOUT_CSV_TABLE = "scores"
 
@@ -33,8 +33,8 @@ def csv_text(name: str, rows: list[Row]) -> str:
 
 
 def write_csv_folder(folder: Path, result: BatchResult, inputs: Iterable[str]) -> list[Path]:
-    """One ``<table>.csv`` per table, each built, written and let go before the next, so
-    that only one table is ever held in memory. Every file is written to a temporary name
+    """One ``<table>.csv`` per table, each built, written and let go before the next (the
+    results table row by row), so that at most one table is held in memory. Every file is written to a temporary name
     first and renamed only when all are complete, so an interrupted run leaves no partial
     table."""
     from cipms_cli.output.atomic import atomic_open
@@ -49,8 +49,8 @@ def write_csv_folder(folder: Path, result: BatchResult, inputs: Iterable[str]) -
     sources = list(inputs)
     with contextlib.ExitStack() as stack:
         for target, name in zip(targets, TABLES, strict=True):
-            text = csv_text(name, build_table(result, name))
-            stack.enter_context(atomic_open(target, "w", sources)).write(text)
+            columns, rows = table_for_writing(result, name)
+            write_csv(stack.enter_context(atomic_open(target, "w", sources)), rows, columns)
     return targets
 
 

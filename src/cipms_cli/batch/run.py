@@ -112,8 +112,9 @@ def _files_row_only(ret: FileReturn) -> FileReturn:
 
 def _score_all(result: BatchResult, combiner: Combiner, workers: Workers) -> None:
     """Each agency merged and scored by a worker, a few agencies in flight at once."""
-    returns, result.problems = combiner.returns()
-    pending: list[AgencyReturns | None] = list(returns)
+    handed, result.problems = combiner.hand_over()
+    pending: list[AgencyReturns | None] = list(handed)
+    del handed  # only ``pending`` holds the returns now, so each is freed once scored
 
     def task(i: int) -> ScoreTask:
         returns = pending[i]

@@ -7,7 +7,7 @@ Rows are sorted so that the same inputs always give the same tables.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import pandas as pd
@@ -166,11 +166,26 @@ def build_table(result: BatchResult, name: str) -> list[Row]:
     return _BUILDERS[name](result)
 
 
+LEARNER_TABLES = ("scores", "agencies")  # the tables that can carry lsa_* columns
+
+
 def columns_of(name: str, rows: list[Row]) -> list[str]:
-    """The table's documented columns, plus any ``lsa_*`` columns present (scores only)."""
+    """The table's documented columns, plus any ``lsa_*`` columns present (scores and
+    agencies only)."""
     fixed = TABLES[name]
+    if name not in LEARNER_TABLES:
+        return fixed
     extra = sorted({k for k in set().union(*rows) if k.startswith(LSA_PREFIX)} - set(fixed))
     return [*fixed, *extra]
+
+
+def table_for_writing(result: BatchResult, name: str) -> tuple[list[str], Iterable[Row]]:
+    """One table's columns and rows, for a writer that takes the rows one by one: the results
+    table, one row per figure and the largest by far, is made as it is written."""
+    if name == "results":
+        return TABLES[name], _results_by_agency(result.agencies)
+    rows = build_table(result, name)
+    return columns_of(name, rows), rows
 
 
 def summary(result: BatchResult, tables: dict[str, list[Row]]) -> dict[str, Any]:
@@ -231,28 +246,30 @@ def problems_rows(result: BatchResult) -> list[Row]:
 
 
 def results_rows(agencies: Iterable[CombinedAgency]) -> list[Row]:
-    rows = []
+    return list(_results_by_agency(agencies))
+
+
+def _results_by_agency(agencies: Iterable[CombinedAgency]) -> Iterator[Row]:
+    """The results rows, agency by agency (agencies come sorted by id)."""
     for agency in agencies:
         units = {str(k): str(d["unit"]) for k, d in agency.definitions.items()}
-        for used in agency.figures:
-            f = used.figure
-            rows.append(
-                {
-                    "agency_id": agency.agency_id,
-                    "indicator_id": f.indicator_id,
-                    "period": f.period.label,
-                    "period_end": f.period.end.isoformat(),
-                    "frequency": str(f.period.frequency),
-                    "unit": units[f.indicator_id],
-                    "value": f.value,
-                    "numerator": f.numerator,
-                    "denominator": f.denominator,
-                    "source_file": used.path,
-                    "source_cell": f.cell,
-                }
-            )
-    # Figures are grouped per agency already; this fixes the order within an agency.
-    return sorted(rows, key=lambda r: (r["agency_id"], r["indicator_id"], r["period_end"]))
+        rows = [
+            {
+                "agency_id": agency.agency_id,
+                "indicator_id": used.figure.indicator_id,
+                "period": used.figure.period.label,
+                "period_end": used.figure.period.end.isoformat(),
+                "frequency": str(used.figure.period.frequency),
+                "unit": units[used.figure.indicator_id],
+                "value": used.figure.value,
+                "numerator": used.figure.numerator,
+                "denominator": used.figure.denominator,
+                "source_file": used.path,
+                "source_cell": used.figure.cell,
+            }
+            for used in agency.figures
+        ]
+        yield from sorted(rows, key=lambda r: (r["indicator_id"], r["period_end"]))
 
 
 def _agency_fields(agency: CombinedAgency) -> Row:

@@ -7,7 +7,7 @@ import dataclasses
 import io
 import math
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import IO, Any
 
 import orjson
 
@@ -54,11 +54,16 @@ def to_jsonl_line(document: Any) -> str:
 
 def to_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    write_csv(buffer, rows, columns)
+    return buffer.getvalue()
+
+
+def write_csv(out: IO[str], rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> None:
+    """CSV of ``rows`` (dicts) under a header of ``columns``, written row by row to ``out``."""
+    writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
         writer.writerow([_csv_value(row.get(c)) for c in columns])
-    return buffer.getvalue()
 
 
 def _csv_value(value: Any) -> Any:

@@ -31,6 +31,7 @@ from cipms_cli.batch.returns import (
     AgencySource,
     Figure,
     FileReturn,
+    FrameColumns,
     frame_fields,
     is_frame_bundle,
 )
@@ -504,7 +505,8 @@ def _results_frame(figures: list[UsedFigure]) -> pd.DataFrame:
 
 
 def _stacked(parts: list[tuple[OrderKey, Any]]) -> Any:
-    """Stack one extra part (a frame, or a dataclass of frames) across returns, oldest first."""
+    """Stack one extra part (a frame, or a dataclass of frames) across returns, oldest first;
+    as a return carries it, each frame is its ``FrameColumns``."""
     ordered = [part for _, part in sorted(parts, key=lambda item: item[0])]
     latest = ordered[-1]
     if not is_frame_bundle(latest):
@@ -519,20 +521,121 @@ def _stacked(parts: list[tuple[OrderKey, Any]]) -> Any:
         return dataclasses.replace(latest, **stacked)
 
 
-def _stacked_frames(frames: list[pd.DataFrame]) -> pd.DataFrame:
+_NOT_COMPARED = ("row", "_index")  # where a record sits in its file
+
+
+def _stacked_frames(frames: list[pd.DataFrame | FrameColumns]) -> pd.DataFrame:
     """Learner records repeat across quarterly returns, so repeats are dropped, the later
     copy winning. When the first column identifies a record within every return (a
     learner_id on the Learners sheet), the later return's row replaces the earlier one
-    (an exit date added in a later quarter); otherwise only identical rows are dropped."""
-    stacked = pd.concat(frames, ignore_index=True)
-    if stacked.empty:
-        return stacked
-    first = str(stacked.columns[0])
-    if all(frame[first].is_unique for frame in frames):
-        subset = [first]
+    (an exit date added in a later quarter); otherwise only identical rows are dropped.
+
+    The same as ``pd.concat`` and ``drop_duplicates(keep="last")``, worked out on the
+    columns (one ``pd.factorize`` a column compared) and the frame built once, from the
+    records kept: on an agency's few hundred records the frames' own calls cost three
+    times as much, and on many records no less.
+    """
+    parts = [FrameColumns.of(f) if isinstance(f, pd.DataFrame) else f for f in frames]
+    stacked = _joined(parts)
+    if stacked.rows == 0:
+        return _as_frame(stacked)
+    first = _codes(stacked.arrays[0], alone=True)
+    if _distinct_in_each(first, [part.rows for part in parts]):
+        keys = first
     else:
-        subset = [c for c in stacked.columns if c not in ("row", "_index")]
-    try:
-        return stacked.drop_duplicates(subset=subset, keep="last").reset_index(drop=True)
-    except TypeError:  # unhashable cells: keep every row rather than guess
-        return stacked
+        names = zip(stacked.names, stacked.arrays, strict=True)
+        try:
+            keys = _row_keys([a for n, a in names if n not in _NOT_COMPARED])
+        except TypeError:  # unhashable cells: keep every row rather than guess
+            return _as_frame(stacked)
+    kept = _last_of_each(keys)
+    if len(kept) < stacked.rows:
+        stacked = FrameColumns(stacked.names, tuple(a[kept] for a in stacked.arrays))
+    return _as_frame(stacked)
+
+
+def _joined(parts: list[FrameColumns]) -> FrameColumns:
+    """The parts one after the other, as ``pd.concat`` joins their frames."""
+    first = parts[0]
+    if any(p.names != first.names or _dtypes(p) != _dtypes(first) for p in parts):
+        # pandas decides which type columns of different types share.
+        frames = [_as_frame(p) for p in parts]
+        return FrameColumns.of(pd.concat(frames, ignore_index=True))
+    columns = zip(*(p.arrays for p in parts), strict=True)
+    return FrameColumns(first.names, tuple(_concatenated(arrays) for arrays in columns))
+
+
+def _dtypes(part: FrameColumns) -> list[Any]:
+    return [a.dtype for a in part.arrays]
+
+
+def _concatenated(arrays: tuple[Any, ...]) -> Any:
+    if isinstance(arrays[0], np.ndarray):
+        return np.concatenate(arrays)
+    return type(arrays[0])._concat_same_type(arrays)
+
+
+def _as_frame(columns: FrameColumns) -> pd.DataFrame:
+    return frame_of(
+        dict(zip(columns.names, columns.arrays, strict=True)), pd.RangeIndex(columns.rows)
+    )
+
+
+def _codes(values: Any, *, alone: bool) -> np.ndarray:
+    """A number per cell, equal where pandas' duplicate detection finds the cells equal:
+    ``pd.factorize``'s codes, every missing cell -1 (as when rows are compared on several
+    columns) or, for a column compared ``alone``, told apart as ``Series.duplicated`` does."""
+    codes = pd.factorize(values)[0]
+    if alone and values.dtype == object:
+        _tell_missing_apart(values, codes)
+    return codes
+
+
+def _tell_missing_apart(values: np.ndarray, codes: np.ndarray) -> None:
+    """None and NaN are two values, as in Python, but every NaN float is one, which in
+    Python it is not; the rare missing cells are coded one by one."""
+    kinds: dict[Any, int] = {}
+    for i in np.flatnonzero(codes < 0).tolist():
+        cell = values[i]
+        kind = _NAN if type(cell) is float else cell
+        codes[i] = -1 - kinds.setdefault(kind, len(kinds))
+
+
+_NAN = object()  # every NaN float
+
+
+def _distinct_in_each(codes: np.ndarray, lengths: list[int]) -> bool:
+    """No code repeats within one part (the parts' rows one after the other)."""
+    codes = codes - codes.min()
+    parts = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    keys = parts * (int(codes.max()) + 1) + codes
+    return len(pd.unique(keys)) == len(keys)
+
+
+_KEYS_BELOW = 2**62  # combined row keys stay well inside int64
+
+
+def _row_keys(columns: list[Any]) -> np.ndarray:
+    """A number per row, equal where pandas' duplicate detection finds the rows equal."""
+    if len(columns) == 1:
+        return _codes(columns[0], alone=True)
+    keys = np.zeros(len(columns[0]), dtype=np.int64)
+    bound = 1  # keys are below it
+    for column in columns:
+        codes = _codes(column, alone=False) + 1  # missing cells become 0
+        width = int(codes.max()) + 1
+        if bound * width >= _KEYS_BELOW:
+            keys = pd.factorize(keys)[0]
+            bound = int(keys.max()) + 1
+        keys = keys * width + codes
+        bound *= width
+    return keys
+
+
+def _last_of_each(keys: np.ndarray) -> np.ndarray:
+    """The positions of each key's last row, in order."""
+    # Codes count up in order of first appearance, so a key's first row from the end is
+    # where its code exceeds every code before it.
+    codes = pd.factorize(keys[::-1])[0]
+    first = codes > np.maximum.accumulate(np.concatenate(([-1], codes[:-1])))
+    return np.flatnonzero(first[::-1])

@@ -294,15 +294,14 @@ def scores_rows(result: BatchResult) -> list[Row]:
 
 
 def agencies_rows(result: BatchResult) -> list[Row]:
-    latest = benchmark_latest(result)
+    funnel = _funnel_counts(benchmark_latest(result))
     rows = []
     for agency in result.agencies:
         score = result.scores.get(agency.agency_id)
         summary = score.summary if score else {}
         periods = sorted({u.figure.period for u in agency.figures}, key=lambda p: p.end)
         statuses = summary.get("counts", {}).get("status", {})
-        flags = latest[latest["agency_id"] == agency.agency_id] if not latest.empty else latest
-        favourable = flags["funnel_favourable"] if not flags.empty else pd.Series(dtype=object)
+        favourable, unfavourable = funnel.get(agency.agency_id, (0, 0))
         as_of = result.as_of.get(agency.agency_id)
         rows.append(
             _agency_fields(agency)
@@ -316,12 +315,25 @@ def agencies_rows(result: BatchResult) -> list[Row]:
                 "stars": summary.get("stars"),
                 "key_failures": ";".join(summary["key_failures"]) if score else None,
                 **{s: statuses.get(s, 0) for s in STATUS_COLUMNS},
-                "funnel_favourable": int((favourable == True).sum()),  # noqa: E712
-                "funnel_unfavourable": int((favourable == False).sum()),  # noqa: E712
+                "funnel_favourable": favourable,
+                "funnel_unfavourable": unfavourable,
             }
             | (score.learners if score else {})
         )
     return rows
+
+
+def _funnel_counts(latest: pd.DataFrame) -> dict[str, tuple[int, int]]:
+    """Per agency: its indicators outside the funnel limits in the improvement direction,
+    and against it, at their latest periods."""
+    counts: dict[str, tuple[int, int]] = {}
+    if latest.empty:
+        return counts
+    for agency_id, flag in zip(latest["agency_id"], latest["funnel_favourable"], strict=True):
+        better, worse = counts.get(agency_id, (0, 0))
+        # == as pandas compares: numpy's booleans count, an empty flag (None, NaN) does not.
+        counts[agency_id] = (better + int(flag == True), worse + int(flag == False))  # noqa: E712
+    return counts
 
 
 def benchmark_latest(result: BatchResult) -> pd.DataFrame:

@@ -11,7 +11,7 @@ from typing import IO, Any
 
 import orjson
 
-from cipms_cli.output.safe import csv_cell
+from cipms_cli.output.safe import FORMULA_TRIGGERS, csv_cell
 
 # orjson writes NaN and infinity as null, as the documents promise. Dataclasses pass through
 # to _default so that a Period becomes its label rather than a dict of its fields.
@@ -68,7 +68,8 @@ def write_csv(out: IO[str], rows: Iterable[dict[str, Any]], columns: Sequence[st
 
 def _csv_value(value: Any) -> Any:
     if type(value) is str:  # the common case first: a batch writes millions of cells
-        return csv_cell(value)
+        # csv_cell, inlined: two calls a cell cost a batch a fifth of its CSV writing.
+        return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
     if value is None:
         return ""
     if isinstance(value, float):

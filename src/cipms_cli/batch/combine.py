@@ -38,7 +38,7 @@ from cipms_cli.batch.returns import (
 from cipms_cli.periods import Period
 from cipms_cli.problems import Severity
 from cipms_cli.workbook.contract import RESULT_COLUMNS
-from cipms_cli.workbook.records import frame_of, object_array
+from cipms_cli.workbook.records import combined_key, frame_of, object_array
 
 COMPARED_FIELDS = ("direction", "unit", "frequency", "target_value", "target_period")
 FILES_NAMED = 3  # longer file lists in messages are shortened to "a, b, c and 5 more"
@@ -606,30 +606,17 @@ _NAN = object()  # every NaN float
 
 def _distinct_in_each(codes: np.ndarray, lengths: list[int]) -> bool:
     """No code repeats within one part (the parts' rows one after the other)."""
-    codes = codes - codes.min()
     parts = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
-    keys = parts * (int(codes.max()) + 1) + codes
+    keys = combined_key([parts, codes - codes.min()])
     return len(pd.unique(keys)) == len(keys)
-
-
-_KEYS_BELOW = 2**62  # combined row keys stay well inside int64
 
 
 def _row_keys(columns: list[Any]) -> np.ndarray:
     """A number per row, equal where pandas' duplicate detection finds the rows equal."""
     if len(columns) == 1:
         return _codes(columns[0], alone=True)
-    keys = np.zeros(len(columns[0]), dtype=np.int64)
-    bound = 1  # keys are below it
-    for column in columns:
-        codes = _codes(column, alone=False) + 1  # missing cells become 0
-        width = int(codes.max()) + 1
-        if bound * width >= _KEYS_BELOW:
-            keys = pd.factorize(keys)[0]
-            bound = int(keys.max()) + 1
-        keys = keys * width + codes
-        bound *= width
-    return keys
+    # Missing cells are -1, so every code is moved up one.
+    return combined_key([_codes(column, alone=False) + 1 for column in columns])
 
 
 def _last_of_each(keys: np.ndarray) -> np.ndarray:

@@ -22,7 +22,13 @@ from cipms_cli.settings import Settings
 from cipms_cli.workbook.collector import ProblemCollector
 from cipms_cli.workbook.columns import Column
 from cipms_cli.workbook.contract import RESULT_COLUMNS, Unit
-from cipms_cli.workbook.records import SheetRecords, first_of_key, object_array, present
+from cipms_cli.workbook.records import (
+    SheetRecords,
+    first_of_key,
+    object_array,
+    positions_in,
+    present,
+)
 from cipms_cli.workbook.sheets import INDICATORS, OUTCOMES, RESULTS
 from cipms_cli.workbook.table import Table
 
@@ -105,24 +111,23 @@ def results_frame(
     # One pass of hashing the ids; the lookups and the repeat check below then work on
     # each record's integer code into the distinct ids.
     codes, ids = pd.factorize(records["indicator_id"])
-    defined = set(indicators["indicator_id"].tolist())
-    unknown = ~np.fromiter((i in defined for i in ids), dtype=bool, count=len(ids))[codes]
-    for idx, ind in zip(
-        records.index[unknown].tolist(), records["indicator_id"][unknown].tolist(), strict=True
-    ):
-        out.at(
-            table,
-            idx,
-            "indicator_id",
-            "unknown-indicator",
-            f"indicator '{ind}' is not on the Indicators sheet; add it there or correct the id",
-            ind,
-        )
+    # Each distinct id's row on the Indicators sheet (-1 when it has none).
+    at = positions_in(indicators["indicator_id"].to_numpy(dtype=object), ids)
+    unknown = (at < 0)[codes]
+    _report(
+        records,
+        unknown,
+        "indicator_id",
+        "unknown-indicator",
+        "indicator '{v}' is not on the Indicators sheet; add it there or correct the id",
+        out,
+        "indicator_id",
+    )
     records["_indicator"] = codes
     records = records.take(~unknown)
     if not len(records):
         return pd.DataFrame(columns=RESULT_COLUMNS)
-    for name, values in _indicator_kinds(indicators, ids, records["_indicator"]).items():
+    for name, values in _indicator_kinds(indicators, at, records["_indicator"]).items():
         records[name] = values
     records["period"], ordinals = _parse_result_periods(records, settings, out)
     records["period_ordinal"] = ordinals
@@ -131,18 +136,16 @@ def results_frame(
     _check_values(records, out)
     records = _without_repeated_results(records, out)
     derived = present(records["source"])
-    for idx, ind in zip(
-        records.index[derived].tolist(), records["indicator_id"][derived].tolist(), strict=True
-    ):
-        out.at(
-            table,
-            idx,
-            "indicator_id",
-            "derived-indicator-result",
-            f"indicator '{ind}' is computed from its source; this typed row is ignored",
-            ind,
-            Severity.WARNING,
-        )
+    _report(
+        records,
+        derived,
+        "indicator_id",
+        "derived-indicator-result",
+        "indicator '{v}' is computed from its source; this typed row is ignored",
+        out,
+        "indicator_id",
+        Severity.WARNING,
+    )
     return records.take(~derived).frame(RESULT_COLUMNS, positions=False)
 
 
@@ -372,12 +375,11 @@ def _check_indicator(out: ProblemCollector, table: Table, idx: int, rec: Any) ->
 
 
 def _indicator_kinds(
-    indicators: pd.DataFrame, ids: Any, codes: np.ndarray
+    indicators: pd.DataFrame, at: np.ndarray, codes: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """What each result record needs of its indicator, taken by the record's code into ``ids``."""
+    """What each result record needs of its indicator: ``at`` is each distinct id's row on
+    the Indicators sheet, ``codes`` each record's distinct id."""
     # Unknown ids get empty entries here, but no remaining result record points at them.
-    position = {ind: k for k, ind in enumerate(indicators["indicator_id"].tolist())}
-    at = np.array([position.get(ind, -1) for ind in ids], dtype=np.int64)
     units = _picked(indicators["unit"], at)
     return {
         "frequency": _picked(indicators["frequency"], at)[codes],
@@ -576,11 +578,13 @@ def _report(
     template: str,
     out: ProblemCollector,
     value_column: str = "value",
+    severity: Severity = Severity.ERROR,
 ) -> None:
+    """One problem at ``column`` of each selected record, ``{v}`` its ``value_column``."""
     for idx, value in zip(
         records.index[selected].tolist(), records[value_column][selected].tolist(), strict=True
     ):
-        out.at(records.table, idx, column, code, template.format(v=value), value)
+        out.at(records.table, idx, column, code, template.format(v=value), value, severity)
 
 
 def _without_repeated_results(records: SheetRecords, out: ProblemCollector) -> SheetRecords:

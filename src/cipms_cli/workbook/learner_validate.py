@@ -23,7 +23,7 @@ from cipms_cli.settings import Settings
 from cipms_cli.workbook.collector import ProblemCollector
 from cipms_cli.workbook.columns import Column, coerce_table
 from cipms_cli.workbook.reader import RawWorkbook
-from cipms_cli.workbook.records import frame_of
+from cipms_cli.workbook.records import frame_of, positions_in
 from cipms_cli.workbook.sheet_tables import read_table
 from cipms_cli.workbook.sheets import (
     ASSESSMENTS,
@@ -411,7 +411,7 @@ def _check_references(
     ids = sheet.column("learner_id")
     kept = sheet.kept()
     listed = np.fromiter(known, dtype=object, count=len(known))
-    unknown = kept[_positions_in(listed, ids[kept]) < 0].tolist()
+    unknown = kept[positions_in(listed, ids[kept]) < 0].tolist()
     for i in unknown:
         out.at(
             table,
@@ -464,18 +464,8 @@ def _check_span(
 def _learner_positions(learners: _Sheet, ids: np.ndarray) -> np.ndarray:
     """The Learners record of each id, -1 where it has none (learners are unique by now)."""
     kept = learners.kept()
-    found = _positions_in(learners.column("learner_id")[kept], ids)
+    found = positions_in(learners.column("learner_id")[kept], ids)
     return np.where(found >= 0, kept[found], -1)
-
-
-def _positions_in(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """For each value, the position of the key equal to it, -1 where none is. The keys are
-    distinct and none is missing, so that, factorized first, each key's code is its position.
-
-    One hash of both: an Index's ``get_indexer`` or ``isin`` costs four times as much on a
-    quarterly return's few dozen learners, and a dict several times as much on 50,000."""
-    codes = pd.factorize(np.concatenate([keys, values]))[0][len(keys) :]
-    return np.where(codes < len(keys), codes, -1)
 
 
 def _at(values: np.ndarray, positions: np.ndarray, found: np.ndarray) -> np.ndarray:

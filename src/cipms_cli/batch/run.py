@@ -96,18 +96,9 @@ def run_batch(
 
 
 def _files_row_only(ret: FileReturn) -> FileReturn:
-    first = ret.first_error
-    return dataclasses.replace(
-        ret,
-        problems=[first] if first else [],
-        settings=None,
-        indicators=None,
-        outcomes=None,
-        figures=[],
-        extras={},
-        tidy=None,
-        routes={},
-    )
+    """What the files table needs of a (packed) return: its tidy rows went to the combiner."""
+    packed, first = ret.packed(), ret.first_error
+    return dataclasses.replace(packed, problems=[first] if first else [], tidy=None, routes={})
 
 
 def _score_all(result: BatchResult, combiner: Combiner, workers: Workers) -> None:

@@ -57,10 +57,6 @@ class LearnerData:
     memo: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
 
-def empty_frame(spec: SheetSpec) -> pd.DataFrame:
-    return _Sheet.of(spec, None, {name: [] for name in spec.model.model_fields}).frame()
-
-
 # --- entry point -------------------------------------------------------------------------
 
 

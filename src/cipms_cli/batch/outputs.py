@@ -6,7 +6,7 @@ import contextlib
 import io
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from cipms_cli.batch.returns import FileReturn
 from cipms_cli.batch.run import BatchResult
@@ -15,12 +15,12 @@ from cipms_cli.batch.tables import (
     TABLES,
     Row,
     columns_of,
+    csv_table,
     file_row,
     summary,
-    table_for_writing,
 )
 from cipms_cli.errors import OutputError
-from cipms_cli.output.formats import to_csv, to_json, to_jsonl_line, write_csv
+from cipms_cli.output.formats import csv_lines, to_json, to_jsonl_line
 
 STDOUT_CSV_TABLE = "scores"
 
@@ -28,15 +28,25 @@ STDOUT_CSV_TABLE = "scores"
 # --- CSV -----------------------------------------------------------------------
 
 
-def csv_text(name: str, rows: list[Row]) -> str:
-    return to_csv(rows, columns_of(name, rows))
+def csv_text(result: BatchResult, name: str) -> str:
+    """One table as CSV text; ``result`` comes from ``run_batch(..., encode_csv=True)``."""
+    buffer = io.StringIO()
+    _write_csv_table(buffer, result, name)
+    return buffer.getvalue()
+
+
+def _write_csv_table(out: IO[str], result: BatchResult, name: str) -> None:
+    columns, lines = csv_table(result, name)
+    out.write(next(csv_lines([columns])))
+    out.writelines(lines)
 
 
 def write_csv_folder(folder: Path, result: BatchResult, inputs: Iterable[str]) -> list[Path]:
-    """One ``<table>.csv`` per table, each built, written and let go before the next (the
-    results table row by row), so that at most one table is held in memory. Every file is written to a temporary name
-    first and renamed only when all are complete, so an interrupted run leaves no partial
-    table."""
+    """One ``<table>.csv`` per table, each made, written and let go before the next (the
+    results and scores tables line by line from the workers' text), so that at most one
+    table is held in memory besides those lines. Every file is written to a temporary
+    name first and renamed only when all are complete, so an interrupted run leaves no
+    partial table. ``result`` comes from ``run_batch(..., encode_csv=True)``."""
     from cipms_cli.output.atomic import atomic_open
 
     if folder.exists() and not folder.is_dir():
@@ -49,8 +59,7 @@ def write_csv_folder(folder: Path, result: BatchResult, inputs: Iterable[str]) -
     sources = list(inputs)
     with contextlib.ExitStack() as stack:
         for target, name in zip(targets, TABLES, strict=True):
-            columns, rows = table_for_writing(result, name)
-            write_csv(stack.enter_context(atomic_open(target, "w", sources)), rows, columns)
+            _write_csv_table(stack.enter_context(atomic_open(target, "w", sources)), result, name)
     return targets
 
 

@@ -26,7 +26,9 @@ from typing import Any
 import pandas as pd
 
 from cipms_cli.batch import benchmark
-from cipms_cli.batch.combine import AgencyReturns, BatchProblem, CombinedAgency, Combiner
+from cipms_cli.batch.agency_rows import AgencyFacts, AgencyRows
+from cipms_cli.batch.combine import AgencyReturns, BatchProblem, Combiner
+from cipms_cli.batch.observations import ObservationTable
 from cipms_cli.batch.returns import FileReturn, FileStatus, read_return, unreadable
 from cipms_cli.batch.scored import AgencyScore, ScoredAgency, ScoreTask, score_agency
 from cipms_cli.problems import Severity
@@ -45,8 +47,9 @@ def default_jobs() -> int:
 @dataclass
 class BatchResult:
     files: list[FileReturn]  # sorted by path; reduced to what the files table needs
-    agencies: list[CombinedAgency] = field(default_factory=list)
+    agencies: list[AgencyFacts] = field(default_factory=list)  # sorted by id
     scores: dict[str, AgencyScore] = field(default_factory=dict)
+    rows: dict[str, AgencyRows] = field(default_factory=dict)  # each agency's results, scores
     as_of: dict[str, dt.date | None] = field(default_factory=dict)
     problems: list[BatchProblem] = field(default_factory=list)
     ranked: pd.DataFrame = field(default_factory=pd.DataFrame)  # agency × indicator × period
@@ -72,26 +75,31 @@ def run_batch(
     as_of: str | None = None,
     on_file: Callable[[FileReturn], None] | None = None,
     analyse: bool = True,
+    encode_csv: bool = False,
 ) -> BatchResult:
-    """Read ``paths``; ``on_file`` sees each full FileReturn as soon as it is read.
+    """Read ``paths``; ``on_file`` sees each FileReturn as soon as it is read, packed
+    (``FileReturn.unpacked`` gives its figures, for a caller that needs them).
 
     With ``analyse=False`` only the files are read and combined (for merge problems):
-    no scoring or benchmarks, for a caller that streams per-file lines only.
+    no scoring or benchmarks, for a caller that streams per-file lines only. With
+    ``encode_csv`` each agency's results and scores rows come as CSV lines, for a
+    caller that writes CSV (tables.csv_table), and not as records.
     """
     combiner = Combiner()
     files = []
     with Workers(jobs if len(paths) > 1 else 1) as workers:
         for ret in workers.read(paths):
             if on_file is not None:
-                on_file(ret.unpacked())
+                on_file(ret)
             combiner.add(ret)
             files.append(_files_row_only(ret))
         result = BatchResult(sorted(files, key=lambda f: f.path), as_of_text=as_of)
         if not analyse:
-            result.agencies, result.problems = combiner.finish()
+            combined, result.problems = combiner.finish()
+            result.agencies = [AgencyFacts.of(agency) for agency in combined]
             return result
-        _score_all(result, combiner, workers)
-    _benchmark(result)
+        observations = _score_all(result, combiner, workers, encode_csv)
+    _benchmark(result, observations)
     return result
 
 
@@ -101,7 +109,9 @@ def _files_row_only(ret: FileReturn) -> FileReturn:
     return dataclasses.replace(packed, problems=[first] if first else [], tidy=None, routes={})
 
 
-def _score_all(result: BatchResult, combiner: Combiner, workers: Workers) -> None:
+def _score_all(
+    result: BatchResult, combiner: Combiner, workers: Workers, encode_csv: bool
+) -> ObservationTable:
     """Each agency merged and scored by a worker, a few agencies in flight at once."""
     handed, result.problems = combiner.hand_over()
     pending: list[AgencyReturns | None] = list(handed)
@@ -110,23 +120,27 @@ def _score_all(result: BatchResult, combiner: Combiner, workers: Workers) -> Non
     def task(i: int) -> ScoreTask:
         returns = pending[i]
         assert returns is not None, "an agency is sent to be scored once"
-        return returns, result.as_of_text
+        return returns, result.as_of_text, encode_csv
 
+    observations = ObservationTable()
     for i, scored in enumerate(workers.score(len(pending), task)):
         pending[i] = None  # sent and answered: free its rows
         agency = scored.agency
         result.agencies.append(agency)
         result.problems.extend(scored.problems)
         result.as_of[agency.agency_id] = scored.as_of
+        result.rows[agency.agency_id] = scored.rows
+        observations.add(scored.observations)
         if scored.score is not None:
             result.scores[agency.agency_id] = scored.score
         else:
             result.problems.append(_scoring_failed(agency, scored.failure))
     result.problems.sort(key=BatchProblem.sort_key)
+    return observations
 
 
-def _benchmark(result: BatchResult) -> None:
-    obs = benchmark.observations(result.agencies, result.as_of)
+def _benchmark(result: BatchResult, observations: ObservationTable) -> None:
+    obs = observations.frame()
     obs, differing = benchmark.harmonise_definitions(obs)
     result.problems = sorted([*result.problems, *differing], key=BatchProblem.sort_key)
     result.ranked = benchmark.rank_and_flag(obs)
@@ -134,7 +148,7 @@ def _benchmark(result: BatchResult) -> None:
     result.rollups = benchmark.rollups(obs)
 
 
-def _scoring_failed(agency: CombinedAgency, failure: str | None) -> BatchProblem:
+def _scoring_failed(agency: AgencyFacts, failure: str | None) -> BatchProblem:
     return BatchProblem(
         Severity.ERROR,
         "scoring-failed",

@@ -1,9 +1,11 @@
 """Merge one agency's returns, score it, and keep only what the batch tables need.
 
-Both run in the worker that scores the agency, so that the main process only forwards
-the returns' tidy rows. A full Scorecard holds every SPC point of every indicator; a
-national batch needs only one row per indicator and the agency's composite, so the card
-is reduced there too and the rest never reaches the main process.
+All of it runs in the worker that scores the agency, so that the main process only
+forwards the returns' tidy rows. A full Scorecard holds every SPC point of every
+indicator; a national batch needs only one row per indicator and the agency's composite,
+so the card is reduced there to the agency's rows of the tables (``agency_rows``) and its
+figures to compact arrays for the benchmarks (``observations``), and the rest never
+reaches the main process.
 """
 
 from __future__ import annotations
@@ -12,7 +14,16 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from cipms_cli.batch.agency_rows import (
+    AgencyFacts,
+    AgencyRows,
+    Rows,
+    results_rows,
+    scores_records,
+)
+from cipms_cli.batch.columns import SCORES_COLUMNS
 from cipms_cli.batch.combine import AgencyReturns, BatchProblem, CombinedAgency, combine_agency
+from cipms_cli.batch.observations import AgencyObservations, agency_observations
 
 LSA_PREFIX = "lsa_"
 LSA_SKIPPED = {"small_n_threshold", "levels_from"}
@@ -22,40 +33,56 @@ LSA_SKIPPED = {"small_n_threshold", "levels_from"}
 class AgencyScore:
     as_of: str | None
     summary: dict[str, Any]  # the Scorecard's summary: score, stars, key_failures, counts
-    indicators: list[dict[str, Any]]  # one row per indicator, as `cipms score --format csv`
     learners: dict[str, Any]  # lsa_* figures; empty without learner sheets
 
 
 @dataclass
 class ScoredAgency:
-    agency: CombinedAgency  # merged, its workbook and extras released
+    agency: AgencyFacts
     problems: list[BatchProblem]  # found while merging its returns
     as_of: dt.date | None
     score: AgencyScore | None
     failure: str | None  # why it could not be scored, when score is None
+    rows: AgencyRows  # its results and scores rows
+    observations: AgencyObservations  # its figures, for the benchmarks
 
 
-ScoreTask = tuple[AgencyReturns, str | None]  # (the agency's returns, --as-of as given)
+# (the agency's returns, --as-of as given, whether the batch writes CSV)
+ScoreTask = tuple[AgencyReturns, str | None, bool]
 
 
 def score_agency(task: ScoreTask) -> ScoredAgency:
-    """Merge and score one agency; a scoring failure is reported, not raised."""
+    """Merge and score one agency, and make its share of the tables; a scoring failure is
+    reported, not raised."""
     from cipms_cli.engine.score import score_workbook
 
-    returns, as_of_text = task
+    returns, as_of_text, encode = task
     agency, problems = combine_agency(returns)
+    facts = AgencyFacts.of(agency)
     as_of = agency_as_of(agency, as_of_text)
     score: AgencyScore | None = None
     failure: str | None = None
+    scores = Rows()
     try:
         data = agency.unpacked()
         card = score_workbook(data, as_of, data.settings)
     except Exception as exc:  # one agency's odd data must not lose the others' scores
         failure = f"{type(exc).__name__}: {exc}"
     else:
-        score = reduce_scorecard(card)
+        score = AgencyScore(card.as_of, card.summary, lsa_figures(card))
+        records = scores_records(
+            facts,
+            score.as_of,
+            score.summary,
+            indicator_rows(card),
+            {} if encode else score.learners,
+        )
+        scores = Rows.of(records, SCORES_COLUMNS, encode)
     agency.release()
-    return ScoredAgency(agency, problems, as_of, score, failure)
+    rows = AgencyRows(results_rows(agency, encode), scores)
+    return ScoredAgency(
+        facts, problems, as_of, score, failure, rows, agency_observations(agency, as_of)
+    )
 
 
 def agency_as_of(agency: CombinedAgency, as_of: str | None) -> dt.date | None:
@@ -67,7 +94,9 @@ def agency_as_of(agency: CombinedAgency, as_of: str | None) -> dt.date | None:
     return resolve_as_of(as_of, data.agency, data.results, data.settings.fiscal_year_start_month)
 
 
-def reduce_scorecard(card: Any) -> AgencyScore:
+def indicator_rows(card: Any) -> list[dict[str, Any]]:
+    """One row per indicator, as ``cipms score --format csv``, with its key flag, weight and
+    number of periods."""
     from cipms_cli.output.scorecard import scorecard_rows
 
     rows = []
@@ -78,7 +107,7 @@ def reduce_scorecard(card: Any) -> AgencyScore:
             n_periods=len(indicator.spc.points),
         )
         rows.append(row)
-    return AgencyScore(card.as_of, card.summary, rows, lsa_figures(card))
+    return rows
 
 
 def lsa_figures(card: Any) -> dict[str, Any]:

@@ -1,7 +1,7 @@
-"""The batch's tidy output tables: stable column names, one list of row dicts each.
+"""The batch's tidy output tables: one list of row dicts each, or CSV lines.
 
-Every column is documented in docs/batch.md; add columns at the end, never rename.
-Rows are sorted so that the same inputs always give the same tables.
+The columns are in ``columns`` (documented in docs/batch.md). Rows are sorted so that
+the same inputs always give the same tables.
 """
 
 from __future__ import annotations
@@ -12,149 +12,23 @@ from typing import Any
 
 import pandas as pd
 
-from cipms_cli.batch.combine import CombinedAgency
+from cipms_cli.batch.agency_rows import AgencyFacts, Rows
+from cipms_cli.batch.columns import (
+    AGENCY_BENCHMARKS_COLUMNS,
+    BENCHMARKS_COLUMNS,
+    RESULTS_COLUMNS,
+    ROLLUPS_COLUMNS,
+    SCORES_COLUMNS,
+    STATUS_COLUMNS,
+    TABLES,
+)
 from cipms_cli.batch.returns import FileReturn, FileStatus
 from cipms_cli.batch.run import BatchResult
 from cipms_cli.batch.scored import LSA_PREFIX
-from cipms_cli.output.scorecard import CSV_COLUMNS as SCORECARD_COLUMNS
+from cipms_cli.output.formats import csv_lines
 
 SCHEMA_VERSION = 1
 Row = dict[str, Any]
-
-FILES_COLUMNS = [
-    "path",
-    "agency_id",
-    "agency_source",
-    "periods",
-    "status",
-    "error_count",
-    "warning_count",
-    "first_error",
-    "first_error_code",
-]
-PROBLEMS_COLUMNS = [
-    "severity",
-    "code",
-    "agency_id",
-    "indicator_id",
-    "period",
-    "files",
-    "cells",
-    "message",
-]
-RESULTS_COLUMNS = [
-    "agency_id",
-    "indicator_id",
-    "period",
-    "period_end",
-    "frequency",
-    "unit",
-    "value",
-    "numerator",
-    "denominator",
-    "source_file",
-    "source_cell",
-]
-AGENCY_COLUMNS = ["agency_id", "agency_name", "region", "stream"]
-# The per-indicator columns are `cipms score --format csv`'s, with the agency around them.
-_SPLIT = SCORECARD_COLUMNS.index("baseline_period")
-SCORES_COLUMNS = [
-    *AGENCY_COLUMNS,
-    "as_of",
-    *SCORECARD_COLUMNS[:_SPLIT],
-    "key",
-    "weight",
-    "n_periods",
-    *SCORECARD_COLUMNS[_SPLIT:],
-    "agency_score",
-    "agency_stars",
-]
-STATUS_COLUMNS = ["met", "on_track", "at_risk", "off_track", "no_target", "no_data"]
-AGENCIES_COLUMNS = [
-    *AGENCY_COLUMNS,
-    "files",
-    "first_period",
-    "latest_period",
-    "as_of",
-    "indicators",
-    "score",
-    "stars",
-    "key_failures",
-    *STATUS_COLUMNS,
-    "funnel_favourable",
-    "funnel_unfavourable",
-]
-BENCHMARKS_COLUMNS = [
-    "indicator_id",
-    "name",
-    "direction",
-    "unit",
-    "frequency",
-    "period",
-    "period_end",
-    "agencies",
-    "min",
-    "q1",
-    "median",
-    "q3",
-    "max",
-    "mean",
-    "pooled_numerator",
-    "pooled_denominator",
-    "pooled_rate",
-    "funnel_agencies",
-    "outside_95",
-    "outside_99_8",
-    "dispersion_ratio",
-]
-AGENCY_BENCHMARKS_COLUMNS = [
-    *AGENCY_COLUMNS,
-    "indicator_id",
-    "direction",
-    "unit",
-    "period",
-    "value",
-    "numerator",
-    "denominator",
-    "agencies",
-    "rank",
-    "percentile",
-    "network_median",
-    "pooled_rate",
-    "observed_rate",
-    "z_score",
-    "funnel_lower_95",
-    "funnel_upper_95",
-    "funnel_lower_99_8",
-    "funnel_upper_99_8",
-    "funnel_flag",
-    "funnel_favourable",
-    "funnel_reliable",
-]
-ROLLUPS_COLUMNS = [
-    "dimension",
-    "group",
-    "indicator_id",
-    "unit",
-    "frequency",
-    "period",
-    "agencies",
-    "median",
-    "pooled_numerator",
-    "pooled_denominator",
-    "pooled_rate",
-]
-
-TABLES: dict[str, list[str]] = {
-    "files": FILES_COLUMNS,
-    "problems": PROBLEMS_COLUMNS,
-    "results": RESULTS_COLUMNS,
-    "scores": SCORES_COLUMNS,
-    "agencies": AGENCIES_COLUMNS,
-    "benchmarks": BENCHMARKS_COLUMNS,
-    "agency_benchmarks": AGENCY_BENCHMARKS_COLUMNS,
-    "rollups": ROLLUPS_COLUMNS,
-}
 
 
 def build_tables(result: BatchResult) -> dict[str, list[Row]]:
@@ -175,17 +49,56 @@ def columns_of(name: str, rows: list[Row]) -> list[str]:
     fixed = TABLES[name]
     if name not in LEARNER_TABLES:
         return fixed
-    extra = sorted({k for k in set().union(*rows) if k.startswith(LSA_PREFIX)} - set(fixed))
-    return [*fixed, *extra]
+    return [*fixed, *_learner_columns(rows)]
 
 
-def table_for_writing(result: BatchResult, name: str) -> tuple[list[str], Iterable[Row]]:
-    """One table's columns and rows, for a writer that takes the rows one by one: the results
-    table, one row per figure and the largest by far, is made as it is written."""
+def _learner_columns(rows: Iterable[Row]) -> list[str]:
+    return sorted({k for k in set().union(*rows) if k.startswith(LSA_PREFIX)})
+
+
+def csv_table(result: BatchResult, name: str) -> tuple[list[str], Iterable[str]]:
+    """One table's columns and CSV lines, for a writer that takes the lines one by one.
+    The results and scores tables come encoded by the workers (``run_batch`` with
+    ``encode_csv``); only the scores table's ``lsa_*`` cells, whose columns are known once
+    every agency is in, are added here."""
     if name == "results":
-        return TABLES[name], _results_by_agency(result.agencies)
+        return RESULTS_COLUMNS, _agency_lines(result, lambda rows: rows.results, "")
+    if name == "scores":
+        extra = _learner_columns(
+            score.learners
+            for agency_id, score in result.scores.items()
+            if result.rows[agency_id].scores.lines  # as the records: on an agency's rows
+        )
+        return [*SCORES_COLUMNS, *extra], _scores_lines(result, extra)
     rows = build_table(result, name)
-    return columns_of(name, rows), rows
+    columns = columns_of(name, rows)
+    return columns, csv_lines([row.get(c) for c in columns] for row in rows)
+
+
+def _scores_lines(result: BatchResult, extra: list[str]) -> Iterator[str]:
+    for agency in result.agencies:
+        score = result.scores.get(agency.agency_id)
+        suffix = ""
+        if extra and score is not None:
+            # The lsa_* cells, the same on each of the agency's rows: encoded behind an
+            # empty first cell, whose comma then joins them to the rest of the row.
+            suffix = next(csv_lines([["", *(score.learners.get(c) for c in extra)]]))[:-1]
+        yield from _agency_lines(result, lambda rows: rows.scores, suffix, [agency])
+
+
+def _agency_lines(
+    result: BatchResult,
+    table: Callable[[Any], Rows],
+    suffix: str,
+    agencies: list[AgencyFacts] | None = None,
+) -> Iterator[str]:
+    for agency in result.agencies if agencies is None else agencies:
+        lines = table(result.rows[agency.agency_id]).lines
+        assert lines is not None, "the batch was run with encode_csv"
+        if suffix:
+            yield from (line[:-1] + suffix + "\n" for line in lines)
+        else:
+            yield from lines
 
 
 def summary(result: BatchResult, tables: dict[str, list[Row]]) -> dict[str, Any]:
@@ -245,52 +158,22 @@ def problems_rows(result: BatchResult) -> list[Row]:
     ]
 
 
-def results_rows(agencies: Iterable[CombinedAgency]) -> list[Row]:
-    return list(_results_by_agency(agencies))
+def results_rows(result: BatchResult) -> list[Row]:
+    return _agency_records(result, lambda rows: rows.results)
 
 
-def _results_by_agency(agencies: Iterable[CombinedAgency]) -> Iterator[Row]:
-    """The results rows, agency by agency (agencies come sorted by id)."""
-    for agency in agencies:
-        units = {str(k): str(d["unit"]) for k, d in agency.definitions.items()}
-        rows = [
-            {
-                "agency_id": agency.agency_id,
-                "indicator_id": used.figure.indicator_id,
-                "period": used.figure.period.label,
-                "period_end": used.figure.period.end.isoformat(),
-                "frequency": str(used.figure.period.frequency),
-                "unit": units[used.figure.indicator_id],
-                "value": used.figure.value,
-                "numerator": used.figure.numerator,
-                "denominator": used.figure.denominator,
-                "source_file": used.path,
-                "source_cell": used.figure.cell,
-            }
-            for used in agency.figures
-        ]
-        yield from sorted(rows, key=lambda r: (r["indicator_id"], r["period_end"]))
-
-
-def _agency_fields(agency: CombinedAgency) -> Row:
-    return {c: agency.agency.get(c) for c in AGENCY_COLUMNS} | {"agency_id": agency.agency_id}
+def _agency_records(result: BatchResult, table: Callable[[Any], Rows]) -> list[Row]:
+    """A per-agency table's records, agency by agency (agencies come sorted by id)."""
+    records = []
+    for agency in result.agencies:
+        rows = table(result.rows[agency.agency_id])
+        assert rows.lines is None, "the batch was run for records, not encode_csv"
+        records.extend(rows.records)
+    return records
 
 
 def scores_rows(result: BatchResult) -> list[Row]:
-    rows = []
-    for agency in result.agencies:
-        score = result.scores.get(agency.agency_id)
-        if score is None:
-            continue
-        base = _agency_fields(agency) | {
-            "as_of": score.as_of,
-            "agency_score": score.summary.get("score"),
-            "agency_stars": score.summary.get("stars"),
-        }
-        for indicator in score.indicators:
-            row = base | {c: indicator[c] for c in SCORES_COLUMNS if c in indicator}
-            rows.append(row | score.learners)
-    return rows
+    return _agency_records(result, lambda rows: rows.scores)
 
 
 def agencies_rows(result: BatchResult) -> list[Row]:
@@ -299,18 +182,17 @@ def agencies_rows(result: BatchResult) -> list[Row]:
     for agency in result.agencies:
         score = result.scores.get(agency.agency_id)
         summary = score.summary if score else {}
-        periods = sorted({u.figure.period for u in agency.figures}, key=lambda p: p.end)
         statuses = summary.get("counts", {}).get("status", {})
         favourable, unfavourable = funnel.get(agency.agency_id, (0, 0))
         as_of = result.as_of.get(agency.agency_id)
         rows.append(
-            _agency_fields(agency)
+            agency.fields()
             | {
                 "files": len(agency.files),
-                "first_period": periods[0].label if periods else None,
-                "latest_period": periods[-1].label if periods else None,
+                "first_period": agency.first_period,
+                "latest_period": agency.latest_period,
                 "as_of": as_of.isoformat() if as_of else None,
-                "indicators": len(agency.definitions),
+                "indicators": agency.indicators,
                 "score": summary.get("score"),
                 "stars": summary.get("stars"),
                 "key_failures": ";".join(summary["key_failures"]) if score else None,
@@ -346,7 +228,7 @@ def agency_benchmark_rows(result: BatchResult) -> list[Row]:
     latest = benchmark_latest(result)
     if latest.empty:
         return []
-    meta = {a.agency_id: _agency_fields(a) for a in result.agencies}
+    meta = {a.agency_id: a.fields() for a in result.agencies}
     rows = _frame_rows(latest, AGENCY_BENCHMARKS_COLUMNS)
     for row in rows:
         row.update({k: v for k, v in meta[row["agency_id"]].items() if k != "agency_id"})
@@ -357,10 +239,19 @@ def _frame_rows(frame: pd.DataFrame, columns: list[str]) -> list[Row]:
     if frame.empty:
         return []
     present = [c for c in columns if c in frame.columns]
-    return [
-        {c: _plain(v) for c, v in zip(present, values, strict=True)}
-        for values in frame[present].itertuples(index=False, name=None)
-    ]
+    values = [_plain_column(frame[c]) for c in present]
+    return [dict(zip(present, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def _plain_column(column: pd.Series) -> list[Any]:
+    """``_plain`` of each value, a column at a time (the agency benchmarks have 300,000
+    cells): number columns need only NaN made None."""
+    values = column.tolist()
+    if column.dtype.kind == "f":
+        return [None if v != v else v for v in values]
+    if column.dtype.kind in "iub":
+        return values
+    return [_plain(v) for v in values]
 
 
 def _plain(value: Any) -> Any:
@@ -379,7 +270,7 @@ def _plain(value: Any) -> Any:
 _BUILDERS: dict[str, Callable[[BatchResult], list[Row]]] = {
     "files": lambda result: files_rows(result.files),
     "problems": problems_rows,
-    "results": lambda result: results_rows(result.agencies),
+    "results": results_rows,
     "scores": scores_rows,
     "agencies": agencies_rows,
     "benchmarks": lambda result: _frame_rows(result.period_summary, BENCHMARKS_COLUMNS),

@@ -78,7 +78,11 @@ def batch(
                 from cipms_cli.batch.run import run_batch
 
                 result = run_batch(
-                    files, jobs=jobs or default_jobs(), as_of=as_of, on_file=reporter.file_done
+                    files,
+                    jobs=jobs or default_jobs(),
+                    as_of=as_of,
+                    on_file=reporter.file_done,
+                    encode_csv=chosen == BatchFormat.CSV,
                 )
         if chosen != BatchFormat.JSONL:
             _write(result, chosen, output, files)
@@ -123,7 +127,7 @@ def _stream_jsonl(
 
         def on_file(ret: FileReturn) -> None:
             reporter.file_done(ret)
-            sink.write(jsonl_line(ret))
+            sink.write(jsonl_line(ret.unpacked()))
             sink.flush()  # a consumer (or `| head`) sees each file as soon as it is done
 
         return run_batch(files, jobs=jobs, on_file=on_file, analyse=False)
@@ -131,13 +135,12 @@ def _stream_jsonl(
 
 def _write(result: BatchResult, chosen: str, output: Path | None, files: list[str]) -> None:
     from cipms_cli.batch import outputs
-    from cipms_cli.batch.tables import build_table, build_tables
+    from cipms_cli.batch.tables import build_tables
     from cipms_cli.cli.emit import emit_bytes, emit_text
 
     if chosen == BatchFormat.CSV:
         if output is None or output.suffix.lower() == ".csv":
-            name = outputs.STDOUT_CSV_TABLE
-            emit_text(outputs.csv_text(name, build_table(result, name)), output, files)
+            emit_text(outputs.csv_text(result, outputs.STDOUT_CSV_TABLE), output, files)
         else:
             outputs.write_csv_folder(output, result, files)
         return

@@ -1,0 +1,118 @@
+"""One agency's share of the batch tables, made in the worker that merged and scored it.
+
+The results and scores tables hold rows of one agency at a time, with nothing from the
+other agencies, so the worker makes them. When the batch writes CSV it encodes them
+too: encoding is most of the cost of writing the tables, and done here it runs in
+parallel and leaves the main process some text per agency to hold and copy, rather
+than a dict per row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from cipms_cli.batch.columns import AGENCY_COLUMNS, RESULTS_COLUMNS, SCORES_COLUMNS
+from cipms_cli.output.formats import csv_lines
+
+if TYPE_CHECKING:
+    from cipms_cli.batch.combine import CombinedAgency
+
+Row = dict[str, Any]
+
+
+@dataclass
+class AgencyFacts:
+    """What the tables show of a merged agency, besides its figures and scores."""
+
+    agency_id: str
+    agency: dict[str, Any]  # the Agency sheet of its latest return
+    files: list[str]  # in return order
+    indicators: int
+    first_period: str | None
+    latest_period: str | None
+
+    @classmethod
+    def of(cls, agency: CombinedAgency) -> AgencyFacts:
+        periods = sorted({u.figure.period for u in agency.figures}, key=lambda p: p.end)
+        return cls(
+            agency.agency_id,
+            agency.agency,
+            agency.files,
+            len(agency.definitions),
+            periods[0].label if periods else None,
+            periods[-1].label if periods else None,
+        )
+
+    def fields(self) -> Row:
+        """The agency columns every per-agency table starts with."""
+        return {c: self.agency.get(c) for c in AGENCY_COLUMNS} | {"agency_id": self.agency_id}
+
+
+@dataclass
+class Rows:
+    """One agency's rows of one table: records, or their CSV lines when the batch writes
+    CSV (then the records are not kept)."""
+
+    records: list[Row] = field(default_factory=list)
+    lines: list[str] | None = None
+
+    @classmethod
+    def of(cls, records: list[Row], columns: list[str], encode: bool) -> Rows:
+        if not encode:
+            return cls(records)
+        return cls(lines=list(csv_lines([r.get(c) for c in columns] for r in records)))
+
+
+@dataclass
+class AgencyRows:
+    results: Rows
+    scores: Rows  # no rows when the agency could not be scored
+
+
+def results_records(agency: CombinedAgency) -> list[Row]:
+    """The agency's results rows: every figure of its combined series, by indicator and
+    period end."""
+    units = {str(k): str(d["unit"]) for k, d in agency.definitions.items()}
+    rows = [
+        {
+            "agency_id": agency.agency_id,
+            "indicator_id": used.figure.indicator_id,
+            "period": used.figure.period.label,
+            "period_end": used.figure.period.end.isoformat(),
+            "frequency": str(used.figure.period.frequency),
+            "unit": units[used.figure.indicator_id],
+            "value": used.figure.value,
+            "numerator": used.figure.numerator,
+            "denominator": used.figure.denominator,
+            "source_file": used.path,
+            "source_cell": used.figure.cell,
+        }
+        for used in agency.figures
+    ]
+    return sorted(rows, key=lambda r: (r["indicator_id"], r["period_end"]))
+
+
+def scores_records(
+    facts: AgencyFacts,
+    as_of: str | None,
+    summary: dict[str, Any],
+    indicators: list[Row],
+    learners: dict[str, Any],
+) -> list[Row]:
+    """The agency's scores rows: one per indicator, its composite and learner figures
+    repeated on each. The learner figures are left off when ``learners`` is empty, as
+    for CSV, whose writer adds them once every agency's ``lsa_*`` columns are known."""
+    base = facts.fields() | {
+        "as_of": as_of,
+        "agency_score": summary.get("score"),
+        "agency_stars": summary.get("stars"),
+    }
+    return [
+        base | {c: indicator[c] for c in SCORES_COLUMNS if c in indicator} | learners
+        for indicator in indicators
+    ]
+
+
+def results_rows(agency: CombinedAgency, encode: bool) -> Rows:
+    return Rows.of(results_records(agency), RESULTS_COLUMNS, encode)

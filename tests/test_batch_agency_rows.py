@@ -13,6 +13,7 @@ import pandas as pd
 
 from batch_returns import DEFINITIONS, write_return
 from cipms_cli.batch import outputs
+from cipms_cli.batch.agency_rows import Rows
 from cipms_cli.batch.combine import Combiner
 from cipms_cli.batch.observations import (
     OBSERVATION_COLUMNS,
@@ -22,6 +23,7 @@ from cipms_cli.batch.observations import (
 )
 from cipms_cli.batch.returns import read_return
 from cipms_cli.batch.run import run_batch
+from cipms_cli.batch.spool import Spool
 from cipms_cli.batch.tables import TABLES, build_tables, columns_of
 from cipms_cli.output.formats import csv_lines, to_csv, write_csv
 
@@ -122,3 +124,39 @@ def test_no_observations_make_an_empty_frame_with_number_columns():
     frame = table.frame()
     assert list(frame.columns) == OBSERVATION_COLUMNS and frame.empty
     assert frame["value"].dtype == float and frame["denominator"].dtype == float
+
+
+def test_spilled_lines_come_back_as_they_were():
+    spool = Spool()
+    lines = ["a,b\n", '"é, ü",2\n', '"two\nlines",3\n', "x,\n"]
+    rows = Rows(lines=list(lines))
+    other = Rows(lines=["first spilled\n"])
+    other.spill(spool)
+    rows.spill(spool)
+    assert rows.lines is None and rows.encoded and len(rows) == 4
+    assert rows.csv_lines(spool) == lines
+    assert other.csv_lines(spool) == ["first spilled\n"]
+    records = Rows([{"a": 1}])
+    records.spill(spool)  # records are never spilled
+    assert records.records == [{"a": 1}] and not records.encoded
+
+
+def test_returns_waiting_in_the_spool_are_the_returns_added(tmp_path):
+    paths = [
+        write_return(
+            tmp_path / f"AG01_2024-Q{q}.xlsx", results=[("I1", f"2024-Q{q}", q, None, None)]
+        )
+        for q in (1, 2)
+    ]
+    returns = [read_return(str(p)) for p in paths]
+    in_memory, spooled = Combiner(), Combiner(Spool())
+    for ret in returns:
+        in_memory.add(ret)
+        spooled.add(ret)
+    assert spooled.hand_over() == in_memory.hand_over() == (["AG01"], [])
+    assert spooled.returns_of("AG01") == in_memory.returns_of("AG01")
+    assert [r.tidy for r in spooled.returns_of("AG01").returns] == [
+        r.packed().tidy for r in returns
+    ]
+    spooled.release("AG01")
+    assert spooled.hand_over() == ([], [])

@@ -9,10 +9,13 @@ than a dict per row.
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
 from cipms_cli.batch.columns import AGENCY_COLUMNS, RESULTS_COLUMNS, SCORES_COLUMNS
+from cipms_cli.batch.spool import Span, Spool
 from cipms_cli.output.formats import csv_lines
 
 if TYPE_CHECKING:
@@ -51,17 +54,46 @@ class AgencyFacts:
 
 @dataclass
 class Rows:
-    """One agency's rows of one table: records, or their CSV lines when the batch writes
-    CSV (then the records are not kept)."""
+    """One agency's rows of one table: records, or, when the batch writes CSV, their CSV
+    lines (then the records are not kept), which the main process may ``spill`` to the
+    batch's spool until the table is written."""
 
     records: list[Row] = field(default_factory=list)
     lines: list[str] | None = None
+    spilled: tuple[Span, array[int]] | None = None  # the lines joined, and each one's length
 
     @classmethod
     def of(cls, records: list[Row], columns: list[str], encode: bool) -> Rows:
         if not encode:
             return cls(records)
         return cls(lines=list(csv_lines([r.get(c) for c in columns] for r in records)))
+
+    @property
+    def encoded(self) -> bool:
+        return self.lines is not None or self.spilled is not None
+
+    def __len__(self) -> int:
+        if self.spilled is not None:
+            return len(self.spilled[1])
+        return len(self.lines) if self.lines is not None else len(self.records)
+
+    def spill(self, spool: Spool) -> None:
+        if self.lines is None:
+            return
+        text = "".join(self.lines).encode()
+        self.spilled = (spool.put(text), array("L", map(len, self.lines)))
+        self.lines = None
+
+    def csv_lines(self, spool: Spool | None) -> list[str]:
+        """The CSV lines, from the spool if they were spilled."""
+        if self.spilled is None:
+            assert self.lines is not None, "the rows were made with encode=True"
+            return self.lines
+        assert spool is not None
+        span, sizes = self.spilled
+        text = spool.get(span).decode()
+        ends = list(accumulate(sizes))
+        return [text[end - size : end] for end, size in zip(ends, sizes, strict=True)]
 
 
 @dataclass

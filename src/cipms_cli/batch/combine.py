@@ -35,6 +35,7 @@ from cipms_cli.batch.returns import (
     frame_fields,
     is_frame_bundle,
 )
+from cipms_cli.batch.spool import Span, Spool
 from cipms_cli.periods import Period
 from cipms_cli.problems import Severity
 from cipms_cli.workbook.contract import RESULT_COLUMNS
@@ -148,11 +149,13 @@ class Combiner:
 
     A return's tidy rows stay pickled (``FileReturn.packed``) until the worker that
     merges and scores the agency unpacks them, so collecting a return costs the main
-    process, which every worker waits on, almost nothing.
+    process, which every worker waits on, almost nothing. Given a ``Spool``, the packed
+    returns wait there, on disk, until their agency is taken.
     """
 
-    def __init__(self) -> None:
-        self._agencies: dict[str, AgencyReturns] = {}
+    def __init__(self, spool: Spool | None = None) -> None:
+        self._spool = spool
+        self._agencies: dict[str, list[FileReturn | Span]] = {}
         self._problems: list[BatchProblem] = []
 
     def add(self, ret: FileReturn) -> None:
@@ -164,25 +167,40 @@ class Combiner:
         ret = ret.packed()
         if ret.tidy is None:
             return
+        kept: FileReturn | Span = ret
+        if self._spool is not None:
+            kept = self._spool.put(pickle.dumps(ret, pickle.HIGHEST_PROTOCOL))
         for agency_id, rows in ret.routes.items():
             if agency_id != ret.agency_id and ret.agency_source is AgencySource.AGENCY_SHEET:
                 self._problems.append(_other_agency_problem(ret, agency_id, rows))
-            self._agencies.setdefault(agency_id, AgencyReturns(agency_id)).returns.append(ret)
+            self._agencies.setdefault(agency_id, []).append(kept)
 
-    def hand_over(self) -> tuple[list[AgencyReturns], list[BatchProblem]]:
-        """Each agency's returns, by agency id, still to be merged; and the problems found
-        while adding them. The combiner lets go of them, so that each agency's returns can
-        be freed as soon as it is merged."""
-        pending = [self._agencies[a] for a in sorted(self._agencies)]
-        self._agencies = {}
-        return pending, list(self._problems)
+    def hand_over(self) -> tuple[list[str], list[BatchProblem]]:
+        """The agencies, by id, whose returns are still to be merged (``returns_of``
+        each, and ``release`` it once merged); and the problems found adding returns."""
+        return sorted(self._agencies), list(self._problems)
+
+    def returns_of(self, agency_id: str) -> AgencyReturns:
+        return AgencyReturns(agency_id, [self._returned(r) for r in self._agencies[agency_id]])
+
+    def release(self, agency_id: str) -> None:
+        """The agency is merged: let go of its returns."""
+        del self._agencies[agency_id]
+
+    def _returned(self, kept: FileReturn | Span) -> FileReturn:
+        if isinstance(kept, FileReturn):
+            return kept
+        assert self._spool is not None
+        ret: FileReturn = pickle.loads(self._spool.get(kept))
+        return ret
 
     def finish(self) -> tuple[list[CombinedAgency], list[BatchProblem]]:
         """Every agency merged here, in this process, with all the problems, sorted."""
         pending, problems = self.hand_over()
         combined = []
-        for returns in pending:
-            agency, found = combine_agency(returns)
+        for agency_id in pending:
+            agency, found = combine_agency(self.returns_of(agency_id))
+            self.release(agency_id)
             combined.append(agency)
             problems.extend(found)
         return combined, sorted(problems, key=BatchProblem.sort_key)

@@ -27,10 +27,11 @@ import pandas as pd
 
 from cipms_cli.batch import benchmark
 from cipms_cli.batch.agency_rows import AgencyFacts, AgencyRows
-from cipms_cli.batch.combine import AgencyReturns, BatchProblem, Combiner
+from cipms_cli.batch.combine import BatchProblem, Combiner
 from cipms_cli.batch.observations import ObservationTable
 from cipms_cli.batch.returns import FileReturn, FileStatus, read_return, unreadable
 from cipms_cli.batch.scored import AgencyScore, ScoredAgency, ScoreTask, score_agency
+from cipms_cli.batch.spool import Spool
 from cipms_cli.problems import Severity
 
 IN_FLIGHT_PER_JOB = 4  # enough queued work to keep workers busy, few results held at once
@@ -50,6 +51,7 @@ class BatchResult:
     agencies: list[AgencyFacts] = field(default_factory=list)  # sorted by id
     scores: dict[str, AgencyScore] = field(default_factory=dict)
     rows: dict[str, AgencyRows] = field(default_factory=dict)  # each agency's results, scores
+    spool: Spool | None = None  # where encoded rows wait to be written
     as_of: dict[str, dt.date | None] = field(default_factory=dict)
     problems: list[BatchProblem] = field(default_factory=list)
     ranked: pd.DataFrame = field(default_factory=pd.DataFrame)  # agency × indicator × period
@@ -85,7 +87,8 @@ def run_batch(
     ``encode_csv`` each agency's results and scores rows come as CSV lines, for a
     caller that writes CSV (tables.csv_table), and not as records.
     """
-    combiner = Combiner()
+    spool = Spool()
+    combiner = Combiner(spool)
     files = []
     with Workers(jobs if len(paths) > 1 else 1) as workers:
         for ret in workers.read(paths):
@@ -93,7 +96,7 @@ def run_batch(
                 on_file(ret)
             combiner.add(ret)
             files.append(_files_row_only(ret))
-        result = BatchResult(sorted(files, key=lambda f: f.path), as_of_text=as_of)
+        result = BatchResult(sorted(files, key=lambda f: f.path), as_of_text=as_of, spool=spool)
         if not analyse:
             combined, result.problems = combiner.finish()
             result.agencies = [AgencyFacts.of(agency) for agency in combined]
@@ -113,19 +116,18 @@ def _score_all(
     result: BatchResult, combiner: Combiner, workers: Workers, encode_csv: bool
 ) -> ObservationTable:
     """Each agency merged and scored by a worker, a few agencies in flight at once."""
-    handed, result.problems = combiner.hand_over()
-    pending: list[AgencyReturns | None] = list(handed)
-    del handed  # only ``pending`` holds the returns now, so each is freed once scored
+    pending, result.problems = combiner.hand_over()
 
     def task(i: int) -> ScoreTask:
-        returns = pending[i]
-        assert returns is not None, "an agency is sent to be scored once"
-        return returns, result.as_of_text, encode_csv
+        return combiner.returns_of(pending[i]), result.as_of_text, encode_csv
 
     observations = ObservationTable()
-    for i, scored in enumerate(workers.score(len(pending), task)):
-        pending[i] = None  # sent and answered: free its rows
+    for agency_id, scored in zip(pending, workers.score(len(pending), task), strict=True):
+        combiner.release(agency_id)  # sent and answered: free its returns
         agency = scored.agency
+        if result.spool is not None:
+            scored.rows.results.spill(result.spool)
+            scored.rows.scores.spill(result.spool)
         result.agencies.append(agency)
         result.problems.extend(scored.problems)
         result.as_of[agency.agency_id] = scored.as_of

@@ -67,7 +67,7 @@ def csv_table(result: BatchResult, name: str) -> tuple[list[str], Iterable[str]]
         extra = _learner_columns(
             score.learners
             for agency_id, score in result.scores.items()
-            if result.rows[agency_id].scores.lines  # as the records: on an agency's rows
+            if len(result.rows[agency_id].scores)  # as the records: on an agency's rows
         )
         return [*SCORES_COLUMNS, *extra], _scores_lines(result, extra)
     rows = build_table(result, name)
@@ -93,8 +93,7 @@ def _agency_lines(
     agencies: list[AgencyFacts] | None = None,
 ) -> Iterator[str]:
     for agency in result.agencies if agencies is None else agencies:
-        lines = table(result.rows[agency.agency_id]).lines
-        assert lines is not None, "the batch was run with encode_csv"
+        lines = table(result.rows[agency.agency_id]).csv_lines(result.spool)
         if suffix:
             yield from (line[:-1] + suffix + "\n" for line in lines)
         else:
@@ -167,7 +166,7 @@ def _agency_records(result: BatchResult, table: Callable[[Any], Rows]) -> list[R
     records = []
     for agency in result.agencies:
         rows = table(result.rows[agency.agency_id])
-        assert rows.lines is None, "the batch was run for records, not encode_csv"
+        assert not rows.encoded, "the batch was run for records, not encode_csv"
         records.extend(rows.records)
     return records
 

@@ -25,7 +25,7 @@ from cipms_cli.batch.returns import read_return
 from cipms_cli.batch.run import run_batch
 from cipms_cli.batch.spool import Spool
 from cipms_cli.batch.tables import TABLES, build_tables, columns_of
-from cipms_cli.output.formats import csv_lines, to_csv, write_csv
+from cipms_cli.output.formats import csv_lines, to_csv, to_json, write_csv
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "returns"
 AWKWARD = '@SUM(1)\nsecond line, with "quotes"'
@@ -160,3 +160,15 @@ def test_returns_waiting_in_the_spool_are_the_returns_added(tmp_path):
     ]
     spooled.release("AG01")
     assert spooled.hand_over() == ([], [])
+
+
+def test_benchmarking_a_few_indicators_at_a_time_changes_nothing(monkeypatch):
+    import cipms_cli.batch.run as run_module
+
+    paths = sorted(str(p) for p in EXAMPLES.glob("*.xlsx"))
+    whole = build_tables(run_batch(paths, jobs=1))
+    monkeypatch.setattr(run_module, "BENCHMARK_ROWS", 150)  # one or two indicators each
+    parts = build_tables(run_batch(paths, jobs=1))
+    for name in ("benchmarks", "agency_benchmarks", "rollups", "agencies", "problems"):
+        assert to_json(parts[name]) == to_json(whole[name]), name
+    assert len({r["indicator_id"] for r in whole["benchmarks"]}) > 4  # so several frames

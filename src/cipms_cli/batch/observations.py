@@ -10,6 +10,7 @@ rather than several Python objects per figure.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -112,10 +113,30 @@ class ObservationTable:
         known = self._keys[part]
         return np.array([known.setdefault(k, len(known)) for k in keys], dtype=np.int32)
 
+    def frames(self, max_rows: int) -> Iterator[pd.DataFrame]:
+        """The observations in frames of whole indicators, by indicator id, of at most
+        ``max_rows`` rows where one indicator allows, each in the order the agencies were
+        added. Every benchmark compares agencies within one indicator, so a batch can be
+        benchmarked a frame at a time, its memory bounded by ``max_rows``."""
+        numbers = np.concatenate(self._numbers) if self._numbers else np.zeros((0, 3))
+        if len(numbers) == 0:
+            yield self._frame(np.zeros(0, dtype=np.intp), numbers)
+            return
+        indicator = np.concatenate(self._codes["indicator"])
+        ids = np.array([key[0] for key in self._keys["indicator"]], dtype=object)
+        names, of_row = np.unique(ids[indicator], return_inverse=True)  # by indicator id
+        counts = np.bincount(of_row, minlength=len(names))
+        for first, last in _runs(counts, max_rows):
+            (rows,) = np.nonzero((of_row >= first) & (of_row < last))
+            yield self._frame(rows, numbers[rows])
+
     def frame(self) -> pd.DataFrame:
-        """One row per agency, indicator and period, in the order the agencies were added."""
-        total = sum(len(n) for n in self._numbers)
-        if total == 0:
+        """All observations in one frame, in the order the agencies were added."""
+        numbers = np.concatenate(self._numbers) if self._numbers else np.zeros((0, 3))
+        return self._frame(np.arange(len(numbers)), numbers)
+
+    def _frame(self, rows: np.ndarray, numbers: np.ndarray) -> pd.DataFrame:
+        if len(rows) == 0:
             frame = pd.DataFrame([], columns=OBSERVATION_COLUMNS)
             return frame.astype({c: float for c in NUMBERS})
         columns: dict[str, Any] = {}
@@ -124,16 +145,27 @@ class ObservationTable:
             ("indicator", INDICATOR_PART),
             ("period", PERIOD_PART),
         ):
-            codes = np.concatenate(self._codes[part])
+            codes = np.concatenate(self._codes[part])[rows]
             keys = list(self._keys[part])
             for i, name in enumerate(names):
                 # Python lists, so that pandas infers each column's type as it would
                 # from rows of values (text, text with gaps, all-missing, dates).
                 columns[name] = _as_objects([k[i] for k in keys])[codes].tolist()
-        numbers = np.concatenate(self._numbers)
         for i, name in enumerate(NUMBERS):
             columns[name] = numbers[:, i]
         return pd.DataFrame({c: columns[c] for c in OBSERVATION_COLUMNS})
+
+
+def _runs(counts: np.ndarray, max_rows: int) -> Iterator[tuple[int, int]]:
+    """Consecutive ranges of indicators, each of at most ``max_rows`` rows, or of one
+    indicator where it alone has more."""
+    first, rows = 0, 0
+    for i, count in enumerate(counts.tolist()):
+        if rows and rows + count > max_rows:
+            yield first, i
+            first, rows = i, 0
+        rows += count
+    yield first, len(counts)
 
 
 def _as_objects(values: list[Any]) -> np.ndarray:

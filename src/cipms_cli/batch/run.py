@@ -54,7 +54,8 @@ class BatchResult:
     spool: Spool | None = None  # where encoded rows wait to be written
     as_of: dict[str, dt.date | None] = field(default_factory=dict)
     problems: list[BatchProblem] = field(default_factory=list)
-    ranked: pd.DataFrame = field(default_factory=pd.DataFrame)  # agency × indicator × period
+    # each agency's latest period of each indicator, ranked and flagged across agencies
+    latest: pd.DataFrame = field(default_factory=pd.DataFrame)
     period_summary: pd.DataFrame = field(default_factory=pd.DataFrame)
     rollups: pd.DataFrame = field(default_factory=pd.DataFrame)
     as_of_text: str | None = None
@@ -142,12 +143,33 @@ def _score_all(
 
 
 def _benchmark(result: BatchResult, observations: ObservationTable) -> None:
-    obs = observations.frame()
-    obs, differing = benchmark.harmonise_definitions(obs)
-    result.problems = sorted([*result.problems, *differing], key=BatchProblem.sort_key)
-    result.ranked = benchmark.rank_and_flag(obs)
-    result.period_summary = benchmark.period_summary(result.ranked)
-    result.rollups = benchmark.rollups(obs)
+    """Benchmark the agencies a few indicators at a time (``BENCHMARK_ROWS`` figures), so
+    that the frames made on the way stay the same size however many returns there are."""
+    summaries, latest, rollups = [], [], []
+    for obs in observations.frames(BENCHMARK_ROWS):
+        obs, differing = benchmark.harmonise_definitions(obs)
+        result.problems.extend(differing)
+        ranked = benchmark.rank_and_flag(obs)
+        summaries.append(benchmark.period_summary(ranked))
+        latest.append(benchmark.latest_per_agency(ranked))
+        rollups.append(benchmark.rollups(obs))
+    result.problems.sort(key=BatchProblem.sort_key)
+    result.period_summary = _joined(summaries)  # frames come by indicator id, as it sorts
+    result.latest = _joined(latest, ["agency_id", "indicator_id"])
+    result.rollups = _joined(rollups, ["dimension", "group", *benchmark.PERIOD_KEYS])
+
+
+BENCHMARK_ROWS = 10_000
+
+
+def _joined(frames: list[pd.DataFrame], order: list[str] | None = None) -> pd.DataFrame:
+    """The frames made a frame at a time, as one frame of all of them would have been."""
+    if len(frames) == 1:
+        return frames[0]
+    joined = pd.concat([f for f in frames if not f.empty], ignore_index=True)
+    if order is not None:
+        joined = joined.sort_values(order, kind="stable", ignore_index=True)
+    return joined
 
 
 def _scoring_failed(agency: AgencyFacts, failure: str | None) -> BatchProblem:

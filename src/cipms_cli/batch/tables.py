@@ -176,7 +176,7 @@ def scores_rows(result: BatchResult) -> list[Row]:
 
 
 def agencies_rows(result: BatchResult) -> list[Row]:
-    funnel = _funnel_counts(benchmark_latest(result))
+    funnel = _funnel_counts(result.latest)
     rows = []
     for agency in result.agencies:
         score = result.scores.get(agency.agency_id)
@@ -217,14 +217,8 @@ def _funnel_counts(latest: pd.DataFrame) -> dict[str, tuple[int, int]]:
     return counts
 
 
-def benchmark_latest(result: BatchResult) -> pd.DataFrame:
-    from cipms_cli.batch.benchmark import latest_per_agency
-
-    return latest_per_agency(result.ranked)
-
-
 def agency_benchmark_rows(result: BatchResult) -> list[Row]:
-    latest = benchmark_latest(result)
+    latest = result.latest
     if latest.empty:
         return []
     meta = {a.agency_id: a.fields() for a in result.agencies}

@@ -1,13 +1,15 @@
 """Run a batch: read every file (in parallel), combine, score and benchmark.
 
 Files are read in a process pool because validation is CPU-bound Python. At most a
-few files per worker are in flight, and each finished file is folded into the
-``Combiner`` and reduced to its ``files`` row at once, so memory grows only with the
-tidy rows (figures, definitions, learner records), never with the workbooks. Each
-agency's returns are then merged and scored in the same pool, and its scorecard is
-reduced to its table rows there, so the main process only forwards the tidy rows.
-Everything the outputs show is sorted, so the result does not depend on the number of
-jobs or on which file finished first.
+few files per worker are in flight, and each finished file is reduced to its ``files``
+row and its packed tidy rows, which wait in the ``Spool`` (on disk) until its agency is
+scored. Each agency's returns are then merged and scored in the same pool, and reduced
+there to its rows of the tables (CSV-encoded when the batch writes CSV, and spooled too)
+and its figures as compact arrays. The agencies are then benchmarked a few indicators at
+a time. So the main process holds little more per file than its ``files`` row, and
+memory stays nearly flat however many files there are. Everything the outputs show is
+sorted, so the result does not depend on the number of jobs or on which file finished
+first.
 """
 
 from __future__ import annotations

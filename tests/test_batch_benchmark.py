@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from cipms_cli.batch import benchmark
+from cipms_cli.batch.observations import OBSERVATION_COLUMNS
 
 
 def observations(values, direction="increase", unit="count", ratios=None, regions=None):
@@ -33,7 +34,7 @@ def observations(values, direction="increase", unit="count", ratios=None, region
                 "unit": unit,
             }
         )
-    frame = pd.DataFrame(rows, columns=benchmark.OBSERVATION_COLUMNS)
+    frame = pd.DataFrame(rows, columns=OBSERVATION_COLUMNS)
     return frame.astype({"value": float, "numerator": float, "denominator": float})
 
 
@@ -117,3 +118,119 @@ def test_agencies_disagreeing_on_direction_are_reported_and_the_majority_used():
     (problem,) = problems
     assert problem.code == "definition-differs-across-agencies"
     assert "decrease for AG03; increase for AG01, AG02" in problem.message
+
+
+def periods(*frames):
+    """One frame of several quarters: the n-th frame's rows are 2024-Q(n+1)."""
+    quarters = []
+    for i, frame in enumerate(frames):
+        quarters.append(
+            frame.assign(
+                ordinal=8096 + i, period=f"2024-Q{i + 1}", period_end=dt.date(2024, 3 * i + 3, 28)
+            )
+        )
+    return pd.concat(quarters, ignore_index=True)
+
+
+def test_ranks_and_medians_are_per_period():
+    obs = periods(observations([10, 30, 20]), observations([30, 10, 40, 20]))
+    out = benchmark.rank_and_flag(obs)
+    q1, q2 = out[out["period"] == "2024-Q1"], out[out["period"] == "2024-Q2"]
+    assert q1["rank"].tolist() == [3, 1, 2]
+    assert q2["rank"].tolist() == [2, 4, 1, 3]
+    assert q1["agencies"].tolist() == [3, 3, 3]
+    assert q2["agencies"].tolist() == [4, 4, 4, 4]
+    # Q2 median of 10, 20, 30, 40 = (20 + 30) / 2
+    assert q1["network_median"].tolist() == [20.0] * 3
+    assert q2["network_median"].tolist() == [25.0] * 4
+
+
+def test_decrease_ties_share_the_better_rank_and_half_a_percentile_step():
+    out = ranked([10, 10, 20], direction="decrease")
+    assert out["rank"].to_dict() == {"AG01": 1, "AG02": 1, "AG03": 3}
+    # AG01 beats AG03 and ties AG02: (1 + 0.5) / 2 = 75%
+    assert out["percentile"].to_dict() == {"AG01": 75.0, "AG02": 75.0, "AG03": 0.0}
+
+
+def test_dispersion_ratio_is_worked_out_per_period_and_given_to_every_row():
+    # Q1: p = 240 / 300 = 0.8, se = 0.04, z = -2.5, 2.5, 0 -> (6.25 + 6.25 + 0) / 3
+    # Q2: p = 100 / 200 = 0.5, z = 0, 0 -> 0; AG03 gives no ratio but shares the period's
+    # Q3: no ratios, no funnel -> no dispersion ratio
+    obs = periods(
+        observations([70, 90, 80], unit="percent", ratios=[(70, 100), (90, 100), (80, 100)]),
+        observations([50, 50, 40], unit="percent", ratios=[(50, 100), (50, 100), (None, None)]),
+        observations([1, 2]),
+    )
+    out = benchmark.rank_and_flag(obs)
+    by_period = out.groupby("period", sort=True)["dispersion_ratio"].agg(list).to_dict()
+    assert by_period["2024-Q1"] == pytest.approx([12.5 / 3] * 3)
+    assert by_period["2024-Q2"] == [0.0, 0.0, 0.0]
+    assert all(pd.isna(by_period["2024-Q3"]))
+    assert out["funnel_eligible"].tolist() == [True] * 5 + [False] * 3
+
+    summary = benchmark.period_summary(out).set_index("period")
+    q1 = summary.loc["2024-Q1"]
+    assert (q1["pooled_numerator"], q1["pooled_denominator"]) == (240.0, 300.0)
+    assert q1["pooled_rate"] == pytest.approx(80.0)
+    assert (q1["funnel_agencies"], q1["outside_95"], q1["outside_99_8"]) == (3, 2, 0)
+    assert q1["dispersion_ratio"] == pytest.approx(12.5 / 3)
+    assert pd.isna(summary.loc["2024-Q3", "dispersion_ratio"])
+    assert summary.loc["2024-Q3", "funnel_agencies"] == 0
+
+
+def test_favourable_follows_a_decrease_indicator_and_flags_are_plain_python():
+    # p = 0.8, n = 100: AG01 70% is below_95 (good for decrease), AG02 90% above_95 (bad)
+    out = ranked(
+        [70, 90, 80],
+        direction="decrease",
+        unit="percent",
+        ratios=[(70, 100), (90, 100), (80, 100)],
+    )
+    assert out["funnel_flag"].to_dict() == {
+        "AG01": "below_95",
+        "AG02": "above_95",
+        "AG03": "within",
+    }
+    assert out.loc["AG01", "funnel_favourable"] is True
+    assert out.loc["AG02", "funnel_favourable"] is False
+    assert out.loc["AG03", "funnel_favourable"] is None
+    # n·p = 80 and n·(1 − p) = 20 both reach 5
+    assert all(out.loc[a, "funnel_reliable"] is True for a in ("AG01", "AG02", "AG03"))
+
+
+def test_neutral_indicators_get_flags_but_no_judgement():
+    out = ranked(
+        [70, 90, 80], direction="neutral", unit="percent", ratios=[(70, 100), (90, 100), (80, 100)]
+    )
+    assert out["funnel_flag"].tolist() == ["below_95", "above_95", "within"]
+    assert out["funnel_favourable"].tolist() == [None, None, None]
+
+
+def test_a_zero_denominator_leaves_only_that_agency_out_of_the_funnel():
+    out = ranked([0, 50, 60], unit="percent", ratios=[(0, 0), (5, 10), (6, 10)])
+    assert out["funnel_eligible"].to_dict() == {"AG01": False, "AG02": True, "AG03": True}
+    assert out.loc["AG01", "funnel_flag"] is None
+    assert out.loc["AG01", "funnel_reliable"] is None
+    # pooled over AG02 and AG03: (5 + 6) / (10 + 10) = 55%
+    assert out["pooled_rate"].tolist()[1:] == pytest.approx([55.0, 55.0])
+
+
+def test_latest_per_agency_keeps_each_agencys_last_period_per_indicator():
+    obs = periods(observations([1, 2]), observations([3]))  # AG01 in Q1 and Q2, AG02 in Q1
+    obs = obs.iloc[[2, 1, 0]]  # latest first, to show the order comes from the keys
+    latest = benchmark.latest_per_agency(benchmark.rank_and_flag(obs))
+    assert latest[["agency_id", "period", "value"]].values.tolist() == [
+        ["AG01", "2024-Q2", 3.0],
+        ["AG02", "2024-Q1", 2.0],
+    ]
+    assert latest.index.tolist() == [2, 1]
+
+
+def test_a_tie_between_definitions_is_broken_alphabetically():
+    obs = observations([1, 2])
+    obs.loc[obs["agency_id"] == "AG01", "direction"] = "increase"
+    obs.loc[obs["agency_id"] == "AG02", "direction"] = "decrease"
+    harmonised, (problem,) = benchmark.harmonise_definitions(obs)
+    assert set(harmonised["direction"]) == {"decrease"}
+    assert "decrease for AG02; increase for AG01" in problem.message
+    assert "compared as decrease" in problem.message

@@ -1,81 +1,27 @@
 """Compare agencies per indicator and period: spread, ranks, percentiles, funnel flags.
 
-Input is one row per agency, indicator and period (``observations``). Ranks are in
-the improvement direction (1 = best; ties share the better rank); for a neutral
-indicator rank 1 is the highest value. Quartiles interpolate linearly (NumPy's
+Input is one row per agency, indicator and period (``observations.ObservationTable``).
+Ranks are in the improvement direction (1 = best; ties share the better rank); for a
+neutral indicator rank 1 is the highest value. Quartiles interpolate linearly (NumPy's
 default). Funnel limits (``funnel``) apply where every agency reporting numerator and
 denominator has a proportion (0 ≤ numerator ≤ denominator) and at least two do.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from cipms_cli.batch import funnel
-from cipms_cli.batch.combine import BatchProblem, CombinedAgency
+from cipms_cli.batch.combine import BatchProblem
 from cipms_cli.problems import Severity
 
 PERIOD_KEYS = ["indicator_id", "frequency", "fiscal_start", "ordinal"]
 NOT_GIVEN = "(not given)"
-OBSERVATION_COLUMNS = [
-    "agency_id",
-    "region",
-    "stream",
-    "indicator_id",
-    "name",
-    "frequency",
-    "fiscal_start",
-    "ordinal",
-    "period",
-    "period_end",
-    "value",
-    "numerator",
-    "denominator",
-    "direction",
-    "unit",
-]
-
-
-def observations(agencies: Iterable[CombinedAgency], as_of: dict[str, Any]) -> pd.DataFrame:
-    """One row per agency, indicator and period up to the agency's as-of date."""
-    rows = []
-    for agency in agencies:
-        end = as_of.get(agency.agency_id)
-        meta = agency.agency
-        definitions = agency.definitions
-        for used in agency.figures:
-            f = used.figure
-            if end is not None and f.period.end > end:
-                continue
-            definition = definitions[f.indicator_id]
-            rows.append(
-                (
-                    agency.agency_id,
-                    meta.get("region"),
-                    meta.get("stream"),
-                    f.indicator_id,
-                    definition["name"],
-                    str(f.period.frequency),
-                    f.period.fiscal_start,
-                    f.period.ordinal,
-                    f.period.label,
-                    f.period.end,
-                    f.value,
-                    f.numerator,
-                    f.denominator,
-                    str(definition["direction"]),
-                    str(definition["unit"]),
-                )
-            )
-    frame = pd.DataFrame(rows, columns=OBSERVATION_COLUMNS)
-    for column in ("value", "numerator", "denominator"):
-        frame[column] = frame[column].astype(float)
-    return frame
 
 
 def harmonise_definitions(obs: pd.DataFrame) -> tuple[pd.DataFrame, list[BatchProblem]]:
@@ -85,18 +31,39 @@ def harmonise_definitions(obs: pd.DataFrame) -> tuple[pd.DataFrame, list[BatchPr
         return obs, []
     problems = []
     per_agency = obs.drop_duplicates(["indicator_id", "agency_id"])
-    chosen: dict[str, dict[str, Any]] = defaultdict(dict)
-    for indicator_id, rows in per_agency.groupby("indicator_id", sort=True):
-        for column in ("direction", "unit", "name"):
-            counts = Counter(str(v) for v in rows[column])
-            value = min(counts, key=lambda v: (-counts[v], v))
-            chosen[str(indicator_id)][column] = value
-            if len(counts) > 1 and column != "name":
+    codes, indicators = pd.factorize(per_agency["indicator_id"], sort=True)
+    counts = {
+        column: _counts_per_indicator(codes, per_agency[column], len(indicators))
+        for column in DEFINITION_COLUMNS
+    }
+    chosen: dict[str, dict[str, str]] = {column: {} for column in DEFINITION_COLUMNS}
+    for code, indicator_id in enumerate(indicators):
+        for column in DEFINITION_COLUMNS:
+            used = counts[column][code]
+            value = min(used, key=lambda v: (-used[v], v))
+            chosen[column][str(indicator_id)] = value
+            if len(used) > 1 and column != "name":
+                rows = per_agency[codes == code]
                 problems.append(_across_agencies_problem(str(indicator_id), column, rows, value))
-    obs = obs.copy()
-    for column in ("direction", "unit", "name"):
-        obs[column] = obs["indicator_id"].map({k: v[column] for k, v in chosen.items()})
+    obs = obs.copy(deep=False)
+    for column in DEFINITION_COLUMNS:
+        obs[column] = obs["indicator_id"].map(chosen[column])
     return obs, problems
+
+
+DEFINITION_COLUMNS = ("direction", "unit", "name")
+
+
+def _counts_per_indicator(
+    codes: np.ndarray, values: pd.Series, indicators: int
+) -> list[Counter[str]]:
+    """For each indicator code, how many agencies give each value (as text)."""
+    per_indicator: list[Counter[str]] = [Counter() for _ in range(indicators)]
+    texts = [str(v) for v in values.to_numpy(dtype=object)]
+    for (code, text), count in Counter(zip(codes.tolist(), texts, strict=True)).items():
+        if code >= 0:  # a missing indicator id is in no group, as in pandas
+            per_indicator[code][text] = count
+    return per_indicator
 
 
 def _across_agencies_problem(
@@ -113,26 +80,37 @@ def _across_agencies_problem(
     )
 
 
+def _periods(frame: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """Each row's indicator and period as a number, 0, 1, 2, … in the keys' sort order
+    (NaN where a key is missing: pandas leaves such rows out of every group), and the keys
+    of each number, typed as a groupby by them gives them. Pandas hashes the four key
+    columns afresh for each grouping by them; grouping by the number costs a fraction."""
+    grouped = frame.groupby(PERIOD_KEYS, sort=True)
+    return grouped.ngroup().to_numpy(), grouped.size().index.to_frame(index=False)
+
+
 # --- per agency and period ---------------------------------------------------
 
 
 def rank_and_flag(obs: pd.DataFrame) -> pd.DataFrame:
     """Add agencies, rank, percentile, the network median and the funnel columns."""
-    out = obs.copy()
+    out = obs.copy(deep=False)
     if out.empty:
         for column in AGENCY_PERIOD_EXTRA:
             out[column] = pd.Series(dtype=object)
         return out
-    sign = np.where(out["direction"] == "decrease", -1.0, 1.0)
-    out["_score"] = out["value"] * sign
-    by_period = out.groupby(PERIOD_KEYS, sort=False)
-    out["agencies"] = by_period["value"].transform("size")
-    out["rank"] = by_period["_score"].rank(method="min", ascending=False).astype(int)
-    average = by_period["_score"].rank(method="average", ascending=True)
+    periods, _ = _periods(out)
+    value = out["value"]
+    score = value * np.where(out["direction"] == "decrease", -1.0, 1.0)
+    out["agencies"] = value.groupby(periods).transform("size")
+    out["rank"] = score.groupby(periods).rank(method="min", ascending=False).astype(int)
+    average = score.groupby(periods).rank(method="average", ascending=True)
     out["percentile"] = ((average - 1) / (out["agencies"] - 1) * 100).where(out["agencies"] > 1)
-    out["network_median"] = by_period["value"].transform("median")
-    _add_funnel(out)
-    return out.drop(columns="_score")
+    out["network_median"] = value.groupby(periods).transform("median")
+    # Every row has a period from here on: a row without one has no rank, and .astype(int)
+    # has failed on it.
+    _add_funnel(out, periods)
+    return out
 
 
 AGENCY_PERIOD_EXTRA = [
@@ -155,17 +133,16 @@ AGENCY_PERIOD_EXTRA = [
 ]
 
 
-def _add_funnel(out: pd.DataFrame) -> None:
-    keys = [out[k] for k in PERIOD_KEYS]
+def _add_funnel(out: pd.DataFrame, periods: np.ndarray) -> None:
     num, den = out["numerator"], out["denominator"]
     has_ratio = num.notna() & den.notna() & (den > 0)
     proportion = has_ratio & (num >= 0) & (num <= den)
     # A ratio above 1 (a rate per learner, say) is not binomial: no funnel for that period.
-    not_binomial = (has_ratio & ~proportion).groupby(keys).transform("any")
+    not_binomial = (has_ratio & ~proportion).groupby(periods).transform("any")
     eligible = proportion & ~not_binomial
-    eligible &= eligible.groupby(keys).transform("sum") >= 2
-    pooled_num = num.where(eligible).groupby(keys).transform("sum")
-    pooled_den = den.where(eligible).groupby(keys).transform("sum")
+    eligible &= eligible.groupby(periods).transform("sum") >= 2
+    pooled_num = num.where(eligible).groupby(periods).transform("sum")
+    pooled_den = den.where(eligible).groupby(periods).transform("sum")
     p = (pooled_num / pooled_den).where(pooled_den > 0)
     scale = np.where(out["unit"] == "percent", 100.0, 1.0)
     observed = (num / den).where(eligible)
@@ -180,32 +157,75 @@ def _add_funnel(out: pd.DataFrame) -> None:
         out[f"funnel_upper_{suffix}"] = np.where(eligible, high * scale, np.nan)
     flags = funnel.classify(observed.to_numpy(), p.to_numpy(), n.to_numpy())
     out["funnel_flag"] = _only_where(eligible, flags)
-    out["funnel_favourable"] = [
-        funnel.favourable(flag, direction)
-        for flag, direction in zip(out["funnel_flag"], out["direction"], strict=True)
-    ]
-    reliable = funnel.reliable(p.to_numpy(), n.to_numpy())
-    out["funnel_reliable"] = _only_where(eligible, [bool(r) for r in reliable])
-    out["dispersion_ratio"] = (
-        out["z_score"]
-        .where(eligible)
-        .groupby(keys)
-        .transform(lambda z: funnel.dispersion_ratio(z.to_numpy()))
+    out["funnel_favourable"] = _per_distinct(
+        funnel.favourable, out["funnel_flag"], out["direction"]
     )
+    reliable = funnel.reliable(p.to_numpy(), n.to_numpy())
+    out["funnel_reliable"] = _only_where(eligible, reliable)
+    z_eligible = out["z_score"].where(eligible).to_numpy()
+    out["dispersion_ratio"] = _per_group(funnel.dispersion_ratio, z_eligible, periods)
 
 
-def _only_where(mask: pd.Series, values: Any) -> pd.Series:
-    """``values`` where ``mask`` holds, else None (not NaN: these are labels and booleans)."""
-    kept = [v if keep else None for v, keep in zip(values, mask, strict=True)]
+def _only_where(mask: pd.Series, values: np.ndarray) -> pd.Series:
+    """``values`` where ``mask`` holds, else None (not NaN: these are labels and booleans).
+    As Python objects: a numpy bool would print as ``np.True_``."""
+    keep = mask.to_numpy()
+    kept = np.full(len(keep), None, dtype=object)
+    kept[keep] = np.asarray(values, dtype=object)[keep]
     return pd.Series(kept, index=mask.index, dtype=object)
+
+
+def _per_distinct(
+    function: Callable[[Any, Any], Any], first: pd.Series, second: pd.Series
+) -> pd.Series:
+    """``function(a, b)`` for each row's pair of values, called once per distinct pair.
+
+    A missing value (None or NaN) is passed as None."""
+    # As object arrays: pandas' text arrays take twice as long to hash.
+    first_codes, first_values = pd.factorize(first.to_numpy(dtype=object))
+    second_codes, second_values = pd.factorize(second.to_numpy(dtype=object))
+    # Code -1 (missing) picks the None appended last.
+    table = np.array(
+        [[function(a, b) for b in [*second_values, None]] for a in [*first_values, None]],
+        dtype=object,
+    )
+    return pd.Series(table[first_codes, second_codes], index=first.index, dtype=object)
+
+
+def _per_group(
+    function: Callable[[np.ndarray], float | None], values: np.ndarray, groups: np.ndarray
+) -> np.ndarray:
+    """``function`` of each group's values (in row order), given to each row of the group;
+    NaN where it gives None. ``groups`` numbers the groups 0, 1, 2, … with no gaps."""
+    order = np.argsort(groups, kind="stable")
+    ends = np.flatnonzero(np.diff(groups[order])) + 1
+    results = [function(part) for part in np.split(values[order], ends)]
+    per_group = np.array([np.nan if r is None else r for r in results], dtype=float)
+    return per_group[groups]
 
 
 def latest_per_agency(ranked: pd.DataFrame) -> pd.DataFrame:
     """Each agency's row at its latest period for each indicator."""
     if ranked.empty:
         return ranked
-    ordered = ranked.sort_values(["agency_id", "indicator_id", "ordinal"], kind="stable")
-    return ordered.groupby(["agency_id", "indicator_id"], sort=True).tail(1)
+    agency, indicator, ordinal = (
+        _sort_codes(ranked[c]) for c in ("agency_id", "indicator_id", "ordinal")
+    )
+    # As sort_values(kind="stable") then groupby(...).tail(1), without hashing the text
+    # columns twice: the last row of each agency and indicator in that order.
+    order = np.lexsort((ordinal, indicator, agency))
+    agency, indicator = agency[order], indicator[order]
+    last = np.r_[(agency[1:] != agency[:-1]) | (indicator[1:] != indicator[:-1]), True]
+    # A row without an agency or indicator id is in no group, as in pandas.
+    grouped = (ranked["agency_id"].notna() & ranked["indicator_id"].notna()).to_numpy()
+    # Taken in order, then masked, as sort_values and tail(1) did: the same kind of index.
+    return ranked.take(order)[last & grouped[order]]
+
+
+def _sort_codes(column: pd.Series) -> np.ndarray:
+    """Numbers in the column's sort order, missing values last (as ``sort_values``)."""
+    codes, uniques = pd.factorize(column, sort=True)
+    return np.where(codes < 0, len(uniques), codes)
 
 
 # --- per indicator and period ------------------------------------------------
@@ -255,29 +275,47 @@ def rollups(obs: pd.DataFrame) -> pd.DataFrame:
     """Per region and per stream, indicator and period: agencies, median, pooled rate."""
     if obs.empty:
         return pd.DataFrame()
+    periods, period_keys = _periods(obs)
     has_ratio = obs["numerator"].notna() & obs["denominator"].notna() & (obs["denominator"] > 0)
+    measured = obs[["period", "unit", "value"]].assign(
+        _period=periods,
+        _agency=_numbered(obs["agency_id"]),
+        _num=obs["numerator"].where(has_ratio),
+        _den=obs["denominator"].where(has_ratio),
+    )
     frames = []
     for dimension in ("region", "stream"):
-        frame = obs.assign(
-            dimension=dimension,
-            group=obs[dimension].map(lambda v: NOT_GIVEN if v is None or v != v else str(v)),
-            _num=obs["numerator"].where(has_ratio),
-            _den=obs["denominator"].where(has_ratio),
-        )
-        grouped = frame.groupby(["dimension", "group", *PERIOD_KEYS], sort=True)
+        frame = measured.assign(_group=_group_names(obs[dimension]))
+        grouped = frame.groupby(["_group", "_period"], sort=True)
         rolled = pd.DataFrame(
             {
                 "period": grouped["period"].first(),
                 "unit": grouped["unit"].first(),
-                "agencies": grouped["agency_id"].nunique(),
+                "agencies": grouped["_agency"].nunique(),
                 "median": grouped["value"].median(),
                 "pooled_numerator": grouped["_num"].sum(min_count=1),
                 "pooled_denominator": grouped["_den"].sum(min_count=1),
             }
-        ).reset_index()
+        )
+        groups, codes = (rolled.index.get_level_values(level) for level in (0, 1))
+        keys = period_keys.take(codes.to_numpy(dtype=np.int64)).reset_index(drop=True)
+        named = pd.DataFrame({"dimension": dimension, "group": groups})
+        rolled = pd.concat([named, keys, rolled.reset_index(drop=True)], axis=1)
         scale = np.where(rolled["unit"] == "percent", 100.0, 1.0)
         rolled["pooled_rate"] = (
             rolled["pooled_numerator"] / rolled["pooled_denominator"] * scale
         ).where(rolled["pooled_denominator"] > 0)
         frames.append(rolled)
     return pd.concat(frames, ignore_index=True)
+
+
+def _group_names(values: pd.Series) -> list[str]:
+    """Each value as text, NOT_GIVEN where it is missing (None or NaN)."""
+    return [NOT_GIVEN if v is None or v != v else str(v) for v in values.to_numpy(dtype=object)]
+
+
+def _numbered(values: pd.Series) -> np.ndarray:
+    """A number for each distinct value, NaN where it is missing: counting distinct
+    numbers is cheaper than hashing the text again for each count."""
+    codes = pd.factorize(values)[0]
+    return np.where(codes < 0, np.nan, codes)

@@ -37,7 +37,7 @@ def build_tables(result: BatchResult) -> dict[str, list[Row]]:
 
 def build_table(result: BatchResult, name: str) -> list[Row]:
     """One table's rows; a writer that needs one table at a time builds only that one."""
-    return _BUILDERS[name](result)
+    return list(_BUILDERS[name](result))
 
 
 LEARNER_TABLES = ("scores", "agencies")  # the tables that can carry lsa_* columns
@@ -70,8 +70,11 @@ def csv_table(result: BatchResult, name: str) -> tuple[list[str], Iterable[str]]
             if len(result.rows[agency_id].scores)  # as the records: on an agency's rows
         )
         return [*SCORES_COLUMNS, *extra], _scores_lines(result, extra)
-    rows = build_table(result, name)
-    columns = columns_of(name, rows)
+    if name in LEARNER_TABLES:
+        rows: Iterable[Row] = build_table(result, name)
+        columns = columns_of(name, list(rows))
+    else:  # fixed columns: the rows can be made as they are written
+        rows, columns = _BUILDERS[name](result), TABLES[name]
     return columns, csv_lines([row.get(c) for c in columns] for row in rows)
 
 
@@ -217,23 +220,22 @@ def _funnel_counts(latest: pd.DataFrame) -> dict[str, tuple[int, int]]:
     return counts
 
 
-def agency_benchmark_rows(result: BatchResult) -> list[Row]:
-    latest = result.latest
-    if latest.empty:
-        return []
+def agency_benchmark_rows(result: BatchResult) -> Iterator[Row]:
     meta = {a.agency_id: a.fields() for a in result.agencies}
-    rows = _frame_rows(latest, AGENCY_BENCHMARKS_COLUMNS)
-    for row in rows:
+    for row in _frame_rows(result.latest, AGENCY_BENCHMARKS_COLUMNS):
         row.update({k: v for k, v in meta[row["agency_id"]].items() if k != "agency_id"})
-    return rows
+        yield row
 
 
-def _frame_rows(frame: pd.DataFrame, columns: list[str]) -> list[Row]:
-    if frame.empty:
-        return []
+FRAME_ROWS_AT_ONCE = 2_000  # a frame's rows are made this many at a time
+
+
+def _frame_rows(frame: pd.DataFrame, columns: list[str]) -> Iterator[Row]:
     present = [c for c in columns if c in frame.columns]
-    values = [_plain_column(frame[c]) for c in present]
-    return [dict(zip(present, row, strict=True)) for row in zip(*values, strict=True)]
+    for start in range(0, len(frame), FRAME_ROWS_AT_ONCE):
+        part = frame.iloc[start : start + FRAME_ROWS_AT_ONCE]
+        values = [_plain_column(part[c]) for c in present]
+        yield from (dict(zip(present, row, strict=True)) for row in zip(*values, strict=True))
 
 
 def _plain_column(column: pd.Series) -> list[Any]:
@@ -260,7 +262,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-_BUILDERS: dict[str, Callable[[BatchResult], list[Row]]] = {
+_BUILDERS: dict[str, Callable[[BatchResult], Iterable[Row]]] = {
     "files": lambda result: files_rows(result.files),
     "problems": problems_rows,
     "results": results_rows,

@@ -118,21 +118,30 @@ class ObservationTable:
         ``max_rows`` rows where one indicator allows, each in the order the agencies were
         added. Every benchmark compares agencies within one indicator, so a batch can be
         benchmarked a frame at a time, its memory bounded by ``max_rows``."""
-        numbers = np.concatenate(self._numbers) if self._numbers else np.zeros((0, 3))
+        numbers = self._consolidated()
         if len(numbers) == 0:
             yield self._frame(np.zeros(0, dtype=np.intp), numbers)
             return
-        indicator = np.concatenate(self._codes["indicator"])
-        ids = np.array([key[0] for key in self._keys["indicator"]], dtype=object)
-        names, of_row = np.unique(ids[indicator], return_inverse=True)  # by indicator id
-        counts = np.bincount(of_row, minlength=len(names))
+        # Each row's indicator as the rank of its id, through the few distinct indicators:
+        # no array of objects as long as the batch.
+        ids = [key[0] for key in self._keys["indicator"]]
+        rank_of = {i: rank for rank, i in enumerate(sorted(set(ids)))}
+        of_row = np.array([rank_of[i] for i in ids], dtype=np.int32)[self._codes["indicator"][0]]
+        counts = np.bincount(of_row, minlength=len(rank_of))
         for first, last in _runs(counts, max_rows):
             (rows,) = np.nonzero((of_row >= first) & (of_row < last))
             yield self._frame(rows, numbers[rows])
 
+    def _consolidated(self) -> np.ndarray:
+        """Each part's arrays joined into one, in place (so not held twice); the numbers."""
+        for part, arrays in self._codes.items():
+            self._codes[part] = [np.concatenate(arrays) if arrays else np.zeros(0, np.int32)]
+        self._numbers = [np.concatenate(self._numbers) if self._numbers else np.zeros((0, 3))]
+        return self._numbers[0]
+
     def frame(self) -> pd.DataFrame:
         """All observations in one frame, in the order the agencies were added."""
-        numbers = np.concatenate(self._numbers) if self._numbers else np.zeros((0, 3))
+        numbers = self._consolidated()
         return self._frame(np.arange(len(numbers)), numbers)
 
     def _frame(self, rows: np.ndarray, numbers: np.ndarray) -> pd.DataFrame:
@@ -145,7 +154,7 @@ class ObservationTable:
             ("indicator", INDICATOR_PART),
             ("period", PERIOD_PART),
         ):
-            codes = np.concatenate(self._codes[part])[rows]
+            codes = self._codes[part][0][rows]
             keys = list(self._keys[part])
             for i, name in enumerate(names):
                 # Python lists, so that pandas infers each column's type as it would

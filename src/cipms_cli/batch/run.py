@@ -112,7 +112,9 @@ def run_batch(
 def _files_row_only(ret: FileReturn) -> FileReturn:
     """What the files table needs of a (packed) return: its tidy rows went to the combiner."""
     packed, first = ret.packed(), ret.first_error
-    return dataclasses.replace(packed, problems=[first] if first else [], tidy=None, routes={})
+    return dataclasses.replace(
+        packed, agency={}, problems=[first] if first else [], tidy=None, routes={}
+    )
 
 
 def _score_all(

@@ -37,6 +37,7 @@ from cipms_cli.batch.spool import Spool
 from cipms_cli.problems import Severity
 
 IN_FLIGHT_PER_JOB = 4  # enough queued work to keep workers busy, few results held at once
+FILES_PER_TASK = 4  # at most; each task sent to the pool costs the main process as a file
 
 
 def default_jobs() -> int:
@@ -265,8 +266,9 @@ class Workers:
             yield pending.pop(i).result()
 
     def _read_in_pool(self, paths: Sequence[str]) -> Iterator[FileReturn]:
-        queue = iter(paths)
-        pending: dict[Future[FileReturn], str] = {}
+        size = max(1, min(FILES_PER_TASK, len(paths) // (self.jobs * IN_FLIGHT_PER_JOB)))
+        queue = iter([list(paths[i : i + size]) for i in range(0, len(paths), size)])
+        pending: dict[Future[list[FileReturn]], list[str]] = {}
         crashed: list[str] = []
         limit = self.jobs * IN_FLIGHT_PER_JOB
         try:
@@ -274,12 +276,12 @@ class Workers:
             while pending and not crashed:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)
                 for future in sorted(done, key=lambda f: pending[f]):
-                    path = pending.pop(future)
+                    task = pending.pop(future)
                     try:
-                        yield future.result()
+                        yield from future.result()
                     except BrokenProcessPool:
                         self._interrupts.check()  # a worker killed by Ctrl-C is no crash
-                        crashed.append(path)
+                        crashed.extend(task)
                 if not crashed:
                     self._top_up(queue, pending, limit)
         except BaseException:
@@ -290,24 +292,31 @@ class Workers:
             # the pool with it. Read the files it held one at a time in isolation, so
             # only a file that kills the reader is lost, then go on with a fresh pool.
             self._shutdown()
-            for path in [*crashed, *pending.values()]:
+            for path in [*crashed, *(p for task in pending.values() for p in task)]:
                 yield _read_isolated(path)
-            yield from self._read_in_pool(list(queue))
+            yield from self._read_in_pool([p for task in queue for p in task])
 
     def _top_up(
-        self, queue: Iterator[str], pending: dict[Future[FileReturn], str], limit: int
+        self,
+        queue: Iterator[list[str]],
+        pending: dict[Future[list[FileReturn]], list[str]],
+        limit: int,
     ) -> None:
         while len(pending) < limit:
-            path = next(queue, None)
-            if path is None:
+            task = next(queue, None)
+            if task is None:
                 return
             with self._interrupts.held():
-                pending[self._executor().submit(_read, path)] = path
+                pending[self._executor().submit(_read_all, task)] = task
 
 
 def _read(path: str) -> FileReturn:
     """A return read and packed where it was read: only bytes cross to the main process."""
     return read_return(path).packed()
+
+
+def _read_all(paths: list[str]) -> list[FileReturn]:
+    return [_read(path) for path in paths]
 
 
 def _read_isolated(path: str) -> FileReturn:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
-from cipms_cli.batch.columns import AGENCY_COLUMNS, RESULTS_COLUMNS, SCORES_COLUMNS
+from cipms_cli.batch.columns import AGENCY_COLUMNS, SCORES_COLUMNS
 from cipms_cli.batch.spool import Span, Spool
 from cipms_cli.output.formats import csv_lines
 
@@ -84,12 +84,11 @@ class Rows:
         self.spilled = (spool.put(text), array("L", map(len, self.lines)))
         self.lines = None
 
-    def csv_lines(self, spool: Spool | None) -> list[str]:
+    def csv_lines(self, spool: Spool) -> list[str]:
         """The CSV lines, from the spool if they were spilled."""
         if self.spilled is None:
             assert self.lines is not None, "the rows were made with encode=True"
             return self.lines
-        assert spool is not None
         span, sizes = self.spilled
         text = spool.get(span).decode()
         ends = list(accumulate(sizes))
@@ -100,6 +99,10 @@ class Rows:
 class AgencyRows:
     results: Rows
     scores: Rows  # no rows when the agency could not be scored
+
+    def spill(self, spool: Spool) -> None:
+        self.results.spill(spool)
+        self.scores.spill(spool)
 
 
 def results_records(agency: CombinedAgency) -> list[Row]:
@@ -144,7 +147,3 @@ def scores_records(
         base | {c: indicator[c] for c in SCORES_COLUMNS if c in indicator} | learners
         for indicator in indicators
     ]
-
-
-def results_rows(agency: CombinedAgency, encode: bool) -> Rows:
-    return Rows.of(results_records(agency), RESULTS_COLUMNS, encode)

@@ -139,11 +139,6 @@ class ObservationTable:
         self._numbers = [np.concatenate(self._numbers) if self._numbers else np.zeros((0, 3))]
         return self._numbers[0]
 
-    def frame(self) -> pd.DataFrame:
-        """All observations in one frame, in the order the agencies were added."""
-        numbers = self._consolidated()
-        return self._frame(np.arange(len(numbers)), numbers)
-
     def _frame(self, rows: np.ndarray, numbers: np.ndarray) -> pd.DataFrame:
         if len(rows) == 0:
             frame = pd.DataFrame([], columns=OBSERVATION_COLUMNS)

@@ -54,7 +54,7 @@ class BatchResult:
     agencies: list[AgencyFacts] = field(default_factory=list)  # sorted by id
     scores: dict[str, AgencyScore] = field(default_factory=dict)
     rows: dict[str, AgencyRows] = field(default_factory=dict)  # each agency's results, scores
-    spool: Spool | None = None  # where encoded rows wait to be written
+    spool: Spool = field(default_factory=Spool)  # where returns and encoded rows wait
     as_of: dict[str, dt.date | None] = field(default_factory=dict)
     problems: list[BatchProblem] = field(default_factory=list)
     # each agency's latest period of each indicator, ranked and flagged across agencies
@@ -91,16 +91,15 @@ def run_batch(
     ``encode_csv`` each agency's results and scores rows come as CSV lines, for a
     caller that writes CSV (tables.csv_table), and not as records.
     """
-    spool = Spool()
-    combiner = Combiner(spool)
-    files = []
+    result = BatchResult([], as_of_text=as_of)
+    combiner = Combiner(result.spool)
     with Workers(jobs if len(paths) > 1 else 1) as workers:
         for ret in workers.read(paths):
             if on_file is not None:
                 on_file(ret)
             combiner.add(ret)
-            files.append(_files_row_only(ret))
-        result = BatchResult(sorted(files, key=lambda f: f.path), as_of_text=as_of, spool=spool)
+            result.files.append(_files_row_only(ret))
+        result.files.sort(key=lambda f: f.path)
         if not analyse:
             combined, result.problems = combiner.finish()
             result.agencies = [AgencyFacts.of(agency) for agency in combined]
@@ -131,9 +130,7 @@ def _score_all(
     for agency_id, scored in zip(pending, workers.score(len(pending), task), strict=True):
         combiner.release(agency_id)  # sent and answered: free its returns
         agency = scored.agency
-        if result.spool is not None:
-            scored.rows.results.spill(result.spool)
-            scored.rows.scores.spill(result.spool)
+        scored.rows.spill(result.spool)
         result.agencies.append(agency)
         result.problems.extend(scored.problems)
         result.as_of[agency.agency_id] = scored.as_of
@@ -143,7 +140,6 @@ def _score_all(
             result.scores[agency.agency_id] = scored.score
         else:
             result.problems.append(_scoring_failed(agency, scored.failure))
-    result.problems.sort(key=BatchProblem.sort_key)
     return observations
 
 

@@ -18,10 +18,10 @@ from cipms_cli.batch.agency_rows import (
     AgencyFacts,
     AgencyRows,
     Rows,
-    results_rows,
+    results_records,
     scores_records,
 )
-from cipms_cli.batch.columns import SCORES_COLUMNS
+from cipms_cli.batch.columns import RESULTS_COLUMNS, SCORES_COLUMNS
 from cipms_cli.batch.combine import AgencyReturns, BatchProblem, CombinedAgency, combine_agency
 from cipms_cli.batch.observations import AgencyObservations, agency_observations
 
@@ -79,7 +79,7 @@ def score_agency(task: ScoreTask) -> ScoredAgency:
         )
         scores = Rows.of(records, SCORES_COLUMNS, encode)
     agency.release()
-    rows = AgencyRows(results_rows(agency, encode), scores)
+    rows = AgencyRows(Rows.of(results_records(agency), RESULTS_COLUMNS, encode), scores)
     return ScoredAgency(
         facts, problems, as_of, score, failure, rows, agency_observations(agency, as_of)
     )

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from cipms_cli.batch.agency_rows import AgencyFacts, Rows
+from cipms_cli.batch.agency_rows import Rows
 from cipms_cli.batch.columns import (
     AGENCY_BENCHMARKS_COLUMNS,
     BENCHMARKS_COLUMNS,
@@ -62,7 +62,7 @@ def csv_table(result: BatchResult, name: str) -> tuple[list[str], Iterable[str]]
     ``encode_csv``); only the scores table's ``lsa_*`` cells, whose columns are known once
     every agency is in, are added here."""
     if name == "results":
-        return RESULTS_COLUMNS, _agency_lines(result, lambda rows: rows.results, "")
+        return RESULTS_COLUMNS, _results_lines(result)
     if name == "scores":
         extra = _learner_columns(
             score.learners
@@ -78,29 +78,22 @@ def csv_table(result: BatchResult, name: str) -> tuple[list[str], Iterable[str]]
     return columns, csv_lines([row.get(c) for c in columns] for row in rows)
 
 
+def _results_lines(result: BatchResult) -> Iterator[str]:
+    for agency in result.agencies:
+        yield from result.rows[agency.agency_id].results.csv_lines(result.spool)
+
+
 def _scores_lines(result: BatchResult, extra: list[str]) -> Iterator[str]:
     for agency in result.agencies:
+        lines = result.rows[agency.agency_id].scores.csv_lines(result.spool)
         score = result.scores.get(agency.agency_id)
-        suffix = ""
-        if extra and score is not None:
-            # The lsa_* cells, the same on each of the agency's rows: encoded behind an
-            # empty first cell, whose comma then joins them to the rest of the row.
-            suffix = next(csv_lines([["", *(score.learners.get(c) for c in extra)]]))[:-1]
-        yield from _agency_lines(result, lambda rows: rows.scores, suffix, [agency])
-
-
-def _agency_lines(
-    result: BatchResult,
-    table: Callable[[Any], Rows],
-    suffix: str,
-    agencies: list[AgencyFacts] | None = None,
-) -> Iterator[str]:
-    for agency in result.agencies if agencies is None else agencies:
-        lines = table(result.rows[agency.agency_id]).csv_lines(result.spool)
-        if suffix:
-            yield from (line[:-1] + suffix + "\n" for line in lines)
-        else:
+        if not extra or score is None:
             yield from lines
+            continue
+        # The lsa_* cells, the same on each of the agency's rows: encoded behind an empty
+        # first cell, whose comma then joins them to the rest of the row.
+        suffix = next(csv_lines([["", *(score.learners.get(c) for c in extra)]]))[:-1]
+        yield from (line[:-1] + suffix + "\n" for line in lines)
 
 
 def summary(result: BatchResult, tables: dict[str, list[Row]]) -> dict[str, Any]:

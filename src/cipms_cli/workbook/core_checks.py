@@ -38,16 +38,7 @@ Typed = dict[str, dict[str, Column]]
 def outcomes_frame(tables: dict[str, Table], typed: Typed, out: ProblemCollector) -> pd.DataFrame:
     if OUTCOMES.name not in tables:
         return _empty(OUTCOMES.model)
-    records = SheetRecords.of(typed[OUTCOMES.name], tables[OUTCOMES.name]).given("outcome_id")
-    records = _without_repeats(
-        records,
-        [_codes(records["outcome_id"])],
-        ["outcome_id"],
-        "duplicate-outcome",
-        "outcome",
-        out,
-    )
-    return records.frame()
+    return _keyed(tables, typed, OUTCOMES.name, "outcome_id", "outcome", out).frame()
 
 
 def indicators_frame(
@@ -59,15 +50,7 @@ def indicators_frame(
     if INDICATORS.name not in tables:
         return _empty(INDICATORS.model)
     table = tables[INDICATORS.name]
-    records = SheetRecords.of(typed[INDICATORS.name], table).given("indicator_id")
-    records = _without_repeats(
-        records,
-        [_codes(records["indicator_id"])],
-        ["indicator_id"],
-        "duplicate-indicator",
-        "indicator",
-        out,
-    )
+    records = _keyed(tables, typed, INDICATORS.name, "indicator_id", "indicator", out)
     fiscal = settings.fiscal_year_start_month
     records["target_period_given"] = present(records["target_period"])
     index = records.index.tolist()
@@ -223,6 +206,15 @@ def _empty(model: type[BaseModel]) -> pd.DataFrame:
 
 def _codes(values: np.ndarray) -> np.ndarray:
     return pd.factorize(values)[0]
+
+
+def _keyed(
+    tables: dict[str, Table], typed: Typed, sheet: str, key: str, what: str, out: ProblemCollector
+) -> SheetRecords:
+    """A sheet's records that give ``key``, each key once: a repeat is reported
+    (``duplicate-<what>``) and dropped."""
+    records = SheetRecords.of(typed[sheet], tables[sheet]).given(key)
+    return _without_repeats(records, [_codes(records[key])], [key], f"duplicate-{what}", what, out)
 
 
 def _without_repeats(

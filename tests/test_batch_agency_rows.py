@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from batch_returns import DEFINITIONS, write_return
 from cipms_cli.batch import outputs
@@ -114,7 +115,8 @@ def test_observations_are_each_agencys_figures_up_to_its_as_of_date(tmp_path):
     # As pandas makes it from rows: text columns with gaps, an all-empty one, dates.
     expected = pd.DataFrame(rows, columns=OBSERVATION_COLUMNS)
     expected = expected.astype({"value": float, "numerator": float, "denominator": float})
-    (frame,) = table.frames(max_rows=100)
+    (part,) = table.frames(max_rows=100)
+    frame = part.frame()
     pd.testing.assert_frame_equal(frame, expected)
 
 
@@ -122,7 +124,8 @@ def test_no_observations_make_an_empty_frame_with_number_columns():
     table = ObservationTable()
     empty = np.zeros(0, dtype=np.int32)
     table.add(AgencyObservations(("AG01", None, None), [], [], empty, empty, np.zeros((0, 3))))
-    (frame,) = table.frames(max_rows=100)
+    (part,) = table.frames(max_rows=100)
+    frame = part.frame()
     assert list(frame.columns) == OBSERVATION_COLUMNS and frame.empty
     assert frame["value"].dtype == float and frame["denominator"].dtype == float
 
@@ -163,13 +166,14 @@ def test_returns_waiting_in_the_spool_are_the_returns_added(tmp_path):
     assert spooled.hand_over() == ([], [])
 
 
-def test_benchmarking_a_few_indicators_at_a_time_changes_nothing(monkeypatch):
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_benchmarking_a_few_indicators_at_a_time_changes_nothing(monkeypatch, jobs):
     import cipms_cli.batch.run as run_module
 
     paths = sorted(str(p) for p in EXAMPLES.glob("*.xlsx"))
     whole = build_tables(run_batch(paths, jobs=1))
     monkeypatch.setattr(run_module, "BENCHMARK_ROWS", 150)  # one or two indicators each
-    parts = build_tables(run_batch(paths, jobs=1))
+    parts = build_tables(run_batch(paths, jobs=jobs))
     for name in ("benchmarks", "agency_benchmarks", "rollups", "agencies", "problems"):
         assert to_json(parts[name]) == to_json(whole[name]), name
     assert len({r["indicator_id"] for r in whole["benchmarks"]}) > 4  # so several frames

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from batch_returns import DEFINITIONS, write_return
+from batch_returns import DEFINITIONS, network, write_return
 from cipms_cli.batch.combine import Combiner
 from cipms_cli.batch.returns import AgencySource, FileStatus, read_return
 from cipms_cli.batch.run import run_batch
@@ -248,6 +248,33 @@ def test_a_worker_dying_while_scoring_leaves_every_agency_scored(tmp_path, monke
     assert {a: s.summary for a, s in result.scores.items()} == {
         a: s.summary for a, s in expected.scores.items()
     }
+
+
+def _dies_benchmarking_the_first_part_in_a_worker(task):
+    import os
+
+    from cipms_cli.batch.benchmarked import benchmark_frame as real
+
+    if "I1" in [key[0] for key in task[0].keys["indicator"]] and os.getpid() != _MAIN_PID:
+        os._exit(1)
+    return real(task)
+
+
+def test_a_worker_dying_while_benchmarking_changes_no_table(tmp_path, monkeypatch):
+    import cipms_cli.batch.run as run_module
+
+    figures = {"2024-Q1": (30, 40), "2024-Q2": (35, 40)}
+    paths = [str(p) for p in network(tmp_path, dict.fromkeys(("AG01", "AG02", "AG03"), figures))]
+    expected = build_tables(run_batch(paths, jobs=1))
+    monkeypatch.setattr(
+        run_module, "benchmark_frame", _dies_benchmarking_the_first_part_in_a_worker
+    )
+    monkeypatch.setattr(run_module, "BENCHMARK_ROWS", 1)  # one indicator per part
+
+    result = build_tables(run_batch(paths, jobs=2))
+
+    assert result == expected
+    assert len({r["indicator_id"] for r in expected["benchmarks"]}) > 1
 
 
 def test_learner_sheets_are_stacked_the_later_return_winning():

@@ -10,15 +10,20 @@ than a dict per row.
 from __future__ import annotations
 
 from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import accumulate
+from itertools import accumulate, groupby
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from cipms_cli.batch.columns import AGENCY_COLUMNS, SCORES_COLUMNS
+from cipms_cli.batch.columns import AGENCY_BENCHMARKS_COLUMNS, AGENCY_COLUMNS, SCORES_COLUMNS
+from cipms_cli.batch.frame_rows import frame_rows
 from cipms_cli.batch.spool import Span, Spool
 from cipms_cli.output.formats import csv_lines
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from cipms_cli.batch.combine import CombinedAgency
 
 Row = dict[str, Any]
@@ -99,10 +104,36 @@ class Rows:
 class AgencyRows:
     results: Rows
     scores: Rows  # no rows when the agency could not be scored
+    benchmarks: list[Rows] = field(default_factory=list)  # one part per benchmark frame
 
     def spill(self, spool: Spool) -> None:
         self.results.spill(spool)
         self.scores.spill(spool)
+
+    def add_benchmarks(self, rows: Rows, spool: Spool) -> None:
+        rows.spill(spool)
+        self.benchmarks.append(rows)
+
+    def of_table(self, name: str) -> list[Rows]:
+        """The agency's rows of one per-agency table, in parts."""
+        return {
+            "results": [self.results],
+            "scores": [self.scores],
+            "agency_benchmarks": self.benchmarks,
+        }[name]
+
+
+def agency_benchmark_records(
+    latest: pd.DataFrame, agencies: dict[str, Row]
+) -> Iterator[tuple[str, list[Row]]]:
+    """Each agency's rows of the agency_benchmarks table in ``latest`` (a benchmark
+    frame's latest rows, which come by agency), with the agency's Agency sheet fields
+    (``agencies``: ``AgencyFacts.fields`` by agency id)."""
+    for agency_id, rows in groupby(
+        frame_rows(latest, AGENCY_BENCHMARKS_COLUMNS), key=itemgetter("agency_id")
+    ):
+        fields = {k: v for k, v in agencies[agency_id].items() if k != "agency_id"}
+        yield agency_id, [row | fields for row in rows]
 
 
 def results_records(agency: CombinedAgency) -> list[Row]:

@@ -222,6 +222,19 @@ def latest_per_agency(ranked: pd.DataFrame) -> pd.DataFrame:
     return ranked.take(order)[last & grouped[order]]
 
 
+def funnel_counts(latest: pd.DataFrame) -> dict[str, tuple[int, int]]:
+    """Per agency: its indicators in ``latest`` outside the funnel limits in the
+    improvement direction, and against it."""
+    counts: dict[str, tuple[int, int]] = {}
+    if latest.empty:
+        return counts
+    for agency_id, flag in zip(latest["agency_id"], latest["funnel_favourable"], strict=True):
+        better, worse = counts.get(agency_id, (0, 0))
+        # == as pandas compares: numpy's booleans count, an empty flag (None, NaN) does not.
+        counts[agency_id] = (better + int(flag == True), worse + int(flag == False))  # noqa: E712
+    return counts
+
+
 def _sort_codes(column: pd.Series) -> np.ndarray:
     """Numbers in the column's sort order, missing values last (as ``sort_values``)."""
     codes, uniques = pd.factorize(column, sort=True)

@@ -2,9 +2,10 @@
 
 The worker that scores an agency reduces its figures to number arrays and codes into
 short lists of its indicators and periods (``AgencyObservations``). The main process
-collects them (``ObservationTable``) and makes the one frame of observations only when
-all agencies are in, so that a batch holds a few dozen bytes per figure while it runs
-rather than several Python objects per figure.
+collects them (``ObservationTable``), and when all agencies are in, cuts them into parts
+of a few indicators each (``ObservationFrame``), which the workers make into frames and
+benchmark. So a batch holds a few dozen bytes per figure while it runs rather than
+several Python objects per figure, and the main process makes no large frame.
 """
 
 from __future__ import annotations
@@ -113,24 +114,25 @@ class ObservationTable:
         known = self._keys[part]
         return np.array([known.setdefault(k, len(known)) for k in keys], dtype=np.int32)
 
-    def frames(self, max_rows: int) -> Iterator[pd.DataFrame]:
-        """The observations in frames of whole indicators, by indicator id, of at most
+    def frames(self, max_rows: int) -> Iterator[ObservationFrame]:
+        """The observations in parts of whole indicators, by indicator id, of at most
         ``max_rows`` rows where one indicator allows, each in the order the agencies were
         added. Every benchmark compares agencies within one indicator, so a batch can be
-        benchmarked a frame at a time, its memory bounded by ``max_rows``."""
+        benchmarked a part at a time, its memory bounded by ``max_rows``."""
         numbers = self._consolidated()
+        keys = {part: list(known) for part, known in self._keys.items()}
         if len(numbers) == 0:
-            yield self._frame(np.zeros(0, dtype=np.intp), numbers)
+            yield ObservationFrame.of(keys, self._codes, np.zeros(0, dtype=np.intp), numbers)
             return
         # Each row's indicator as the rank of its id, through the few distinct indicators:
         # no array of objects as long as the batch.
-        ids = [key[0] for key in self._keys["indicator"]]
+        ids = [key[0] for key in keys["indicator"]]
         rank_of = {i: rank for rank, i in enumerate(sorted(set(ids)))}
         of_row = np.array([rank_of[i] for i in ids], dtype=np.int32)[self._codes["indicator"][0]]
         counts = np.bincount(of_row, minlength=len(rank_of))
         for first, last in _runs(counts, max_rows):
             (rows,) = np.nonzero((of_row >= first) & (of_row < last))
-            yield self._frame(rows, numbers[rows])
+            yield ObservationFrame.of(keys, self._codes, rows, numbers)
 
     def _consolidated(self) -> np.ndarray:
         """Each part's arrays joined into one, in place (so not held twice); the numbers."""
@@ -139,8 +141,33 @@ class ObservationTable:
         self._numbers = [np.concatenate(self._numbers) if self._numbers else np.zeros((0, 3))]
         return self._numbers[0]
 
-    def _frame(self, rows: np.ndarray, numbers: np.ndarray) -> pd.DataFrame:
-        if len(rows) == 0:
+
+@dataclass
+class ObservationFrame:
+    """Some rows of the observations, compact (to send to the worker that benchmarks
+    them): each part's codes into the keys of that part they use, and the numbers."""
+
+    keys: dict[str, list[Key]]
+    codes: dict[str, np.ndarray]
+    numbers: np.ndarray
+
+    @classmethod
+    def of(
+        cls,
+        keys: dict[str, list[Key]],
+        codes: dict[str, list[np.ndarray]],
+        rows: np.ndarray,
+        numbers: np.ndarray,
+    ) -> ObservationFrame:
+        used_keys, used_codes = {}, {}
+        for part, (all_codes,) in codes.items():
+            used, inverse = np.unique(all_codes[rows], return_inverse=True)
+            used_codes[part] = inverse.astype(np.int32)
+            used_keys[part] = [keys[part][i] for i in used.tolist()]
+        return cls(used_keys, used_codes, numbers[rows])
+
+    def frame(self) -> pd.DataFrame:
+        if len(self.numbers) == 0:
             frame = pd.DataFrame([], columns=OBSERVATION_COLUMNS)
             return frame.astype({c: float for c in NUMBERS})
         columns: dict[str, Any] = {}
@@ -149,14 +176,13 @@ class ObservationTable:
             ("indicator", INDICATOR_PART),
             ("period", PERIOD_PART),
         ):
-            codes = self._codes[part][0][rows]
-            keys = list(self._keys[part])
+            codes, keys = self.codes[part], self.keys[part]
             for i, name in enumerate(names):
                 # Python lists, so that pandas infers each column's type as it would
                 # from rows of values (text, text with gaps, all-missing, dates).
                 columns[name] = _as_objects([k[i] for k in keys])[codes].tolist()
         for i, name in enumerate(NUMBERS):
-            columns[name] = numbers[:, i]
+            columns[name] = self.numbers[:, i]
         return pd.DataFrame({c: columns[c] for c in OBSERVATION_COLUMNS})
 
 

@@ -6,8 +6,9 @@ row and its packed tidy rows, which wait in the ``Spool`` (on disk) until its ag
 scored. Each agency's returns are then merged and scored in the same pool, and reduced
 there to its rows of the tables (CSV-encoded when the batch writes CSV, and spooled too)
 and its figures as compact arrays. The agencies are then benchmarked a few indicators at
-a time. So the main process holds little more per file than its ``files`` row, and
-memory stays nearly flat however many files there are. Everything the outputs show is
+a time, in the pool too. So the main process holds little more per file than its
+``files`` row and makes no large frame, and memory stays nearly flat however many files
+there are. Everything the outputs show is
 sorted, so the result does not depend on the number of jobs or on which file finished
 first.
 """
@@ -19,23 +20,29 @@ import dataclasses
 import datetime as dt
 import os
 import signal
-from collections.abc import Callable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
 from cipms_cli.batch import benchmark
 from cipms_cli.batch.agency_rows import AgencyFacts, AgencyRows
+from cipms_cli.batch.benchmarked import benchmark_frame
 from cipms_cli.batch.combine import BatchProblem, Combiner
 from cipms_cli.batch.observations import ObservationTable
 from cipms_cli.batch.returns import FileReturn, FileStatus, read_return, unreadable
-from cipms_cli.batch.scored import AgencyScore, ScoredAgency, ScoreTask, score_agency
+from cipms_cli.batch.scored import AgencyScore, score_agency
 from cipms_cli.batch.spool import Spool
 from cipms_cli.problems import Severity
 
+T = TypeVar("T")
+R = TypeVar("R")
+
+_END: Any = object()
 IN_FLIGHT_PER_JOB = 4  # enough queued work to keep workers busy, few results held at once
 FILES_PER_TASK = 4  # at most; each task sent to the pool costs the main process as a file
 
@@ -53,12 +60,13 @@ class BatchResult:
     files: list[FileReturn]  # sorted by path; reduced to what the files table needs
     agencies: list[AgencyFacts] = field(default_factory=list)  # sorted by id
     scores: dict[str, AgencyScore] = field(default_factory=dict)
-    rows: dict[str, AgencyRows] = field(default_factory=dict)  # each agency's results, scores
+    # each agency's rows of the results, scores and agency_benchmarks tables
+    rows: dict[str, AgencyRows] = field(default_factory=dict)
     spool: Spool = field(default_factory=Spool)  # where returns and encoded rows wait
     as_of: dict[str, dt.date | None] = field(default_factory=dict)
     problems: list[BatchProblem] = field(default_factory=list)
-    # each agency's latest period of each indicator, ranked and flagged across agencies
-    latest: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # per agency: its indicators outside the funnel limits, favourably and unfavourably
+    funnel: dict[str, tuple[int, int]] = field(default_factory=dict)
     period_summary: pd.DataFrame = field(default_factory=pd.DataFrame)
     rollups: pd.DataFrame = field(default_factory=pd.DataFrame)
     as_of_text: str | None = None
@@ -105,7 +113,7 @@ def run_batch(
             result.agencies = [AgencyFacts.of(agency) for agency in combined]
             return result
         observations = _score_all(result, combiner, workers, encode_csv)
-    _benchmark(result, observations)
+        _benchmark(result, observations, workers, encode_csv)
     return result
 
 
@@ -122,12 +130,10 @@ def _score_all(
 ) -> ObservationTable:
     """Each agency merged and scored by a worker, a few agencies in flight at once."""
     pending, result.problems = combiner.hand_over()
-
-    def task(i: int) -> ScoreTask:
-        return combiner.returns_of(pending[i]), result.as_of_text, encode_csv
-
+    tasks = ((combiner.returns_of(i), result.as_of_text, encode_csv) for i in pending)
     observations = ObservationTable()
-    for agency_id, scored in zip(pending, workers.score(len(pending), task), strict=True):
+    scored_agencies = workers.in_order(score_agency, tasks)
+    for agency_id, scored in zip(pending, scored_agencies, strict=True):
         combiner.release(agency_id)  # sent and answered: free its returns
         agency = scored.agency
         scored.rows.spill(result.spool)
@@ -143,24 +149,35 @@ def _score_all(
     return observations
 
 
-def _benchmark(result: BatchResult, observations: ObservationTable) -> None:
-    """Benchmark the agencies a few indicators at a time (``BENCHMARK_ROWS`` figures), so
-    that the frames made on the way stay the same size however many returns there are."""
-    summaries, latest, rollups = [], [], []
-    for obs in observations.frames(BENCHMARK_ROWS):
-        obs, differing = benchmark.harmonise_definitions(obs)
-        result.problems.extend(differing)
-        ranked = benchmark.rank_and_flag(obs)
-        summaries.append(benchmark.period_summary(ranked))
-        latest.append(benchmark.latest_per_agency(ranked))
-        rollups.append(benchmark.rollups(obs))
+def _benchmark(
+    result: BatchResult, observations: ObservationTable, workers: Workers, encode_csv: bool
+) -> None:
+    """Benchmark the agencies a few indicators at a time (``BENCHMARK_ROWS`` figures), in
+    the workers, so that the frames made on the way stay the same size however many
+    returns there are, and are not the main process's. Each agency's rows of the agency
+    benchmarks join its other rows (and the spool)."""
+    fields = {a.agency_id: a.fields() for a in result.agencies}
+    tasks = (
+        (part, {key[0]: fields[key[0]] for key in part.keys["agency"]}, encode_csv)
+        for part in observations.frames(BENCHMARK_ROWS)
+    )
+    summaries, rollups = [], []
+    for done in workers.in_order(benchmark_frame, tasks, BENCHMARK_TASKS_PER_JOB):
+        result.problems.extend(done.problems)
+        summaries.append(done.period_summary)
+        rollups.append(done.rollups)
+        for agency_id, (better, worse) in done.funnel.items():
+            before = result.funnel.get(agency_id, (0, 0))
+            result.funnel[agency_id] = (before[0] + better, before[1] + worse)
+        for agency_id, rows in done.agency_rows:
+            result.rows[agency_id].add_benchmarks(rows, result.spool)
     result.problems.sort(key=BatchProblem.sort_key)
     result.period_summary = _joined(summaries)  # frames come by indicator id, as it sorts
-    result.latest = _joined(latest, ["agency_id", "indicator_id"])
     result.rollups = _joined(rollups, ["dimension", "group", *benchmark.PERIOD_KEYS])
 
 
 BENCHMARK_ROWS = 10_000
+BENCHMARK_TASKS_PER_JOB = 2  # each holds up to BENCHMARK_ROWS figures, then their rows
 
 
 def _joined(frames: list[pd.DataFrame], order: list[str] | None = None) -> pd.DataFrame:
@@ -228,38 +245,44 @@ class Workers:
             return
         yield from self._read_in_pool(paths)
 
-    def score(self, count: int, task: Callable[[int], ScoreTask]) -> Iterator[ScoredAgency]:
-        """The score of each of ``count`` tasks, in order; ``task(i)`` builds the i-th."""
-        if self.jobs <= 1 or count <= 1:
-            for i in range(count):
-                yield score_agency(task(i))
+    def in_order(
+        self, function: Callable[[T], R], tasks: Iterable[T], per_job: int = IN_FLIGHT_PER_JOB
+    ) -> Iterator[R]:
+        """``function`` of each task, in order. ``tasks`` may make each task as it is
+        asked for: only those in flight (``per_job`` per worker) are held."""
+        queue = iter(tasks)
+        if self.jobs <= 1:
+            yield from map(function, queue)
             return
-        done = 0
+        in_flight: deque[list[Any]] = deque()  # [task, its future], oldest first
         try:
-            for outcome in self._score_in_pool(count, task):
-                done += 1
-                yield outcome
+            yield from self._in_pool(function, queue, in_flight, self.jobs * per_job)
         except BrokenProcessPool:
             self._interrupts.check()
-            self._shutdown()  # a worker died; score the rest here instead
-            for i in range(done, count):
-                yield score_agency(task(i))
+            self._shutdown()  # a worker died; do the rest here instead
+            yield from (function(task) for task, _ in in_flight)
+            yield from map(function, queue)
 
-    def _score_in_pool(
-        self, count: int, task: Callable[[int], ScoreTask]
-    ) -> Iterator[ScoredAgency]:
-        """At most a few tasks in flight, so that memory does not grow with the agencies."""
+    def _in_pool(
+        self,
+        function: Callable[[T], R],
+        queue: Iterator[T],
+        in_flight: deque[list[Any]],
+        limit: int,
+    ) -> Iterator[R]:
+        """At most ``limit`` tasks in flight, so that memory does not grow with the tasks."""
         pool = self._executor()
-        limit = self.jobs * IN_FLIGHT_PER_JOB
-        pending: dict[int, Future[ScoredAgency]] = {}
-        submitted = 0
-        for i in range(count):
-            while submitted < count and len(pending) < limit:
-                work = task(submitted)
+        while True:
+            while len(in_flight) < limit and (task := next(queue, _END)) is not _END:
+                entry = [task, None]
+                in_flight.append(entry)  # first, so that a failed submit keeps the task
                 with self._interrupts.held():  # submitting may fork a worker
-                    pending[submitted] = pool.submit(score_agency, work)
-                submitted += 1
-            yield pending.pop(i).result()
+                    entry[1] = pool.submit(function, task)
+            if not in_flight:
+                return
+            outcome = in_flight[0][1].result()
+            in_flight.popleft()
+            yield outcome
 
     def _read_in_pool(self, paths: Sequence[str]) -> Iterator[FileReturn]:
         size = max(1, min(FILES_PER_TASK, len(paths) // (self.jobs * IN_FLIGHT_PER_JOB)))

@@ -6,22 +6,17 @@ the same inputs always give the same tables.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-import pandas as pd
-
-from cipms_cli.batch.agency_rows import Rows
 from cipms_cli.batch.columns import (
-    AGENCY_BENCHMARKS_COLUMNS,
     BENCHMARKS_COLUMNS,
-    RESULTS_COLUMNS,
     ROLLUPS_COLUMNS,
     SCORES_COLUMNS,
     STATUS_COLUMNS,
     TABLES,
 )
+from cipms_cli.batch.frame_rows import frame_rows
 from cipms_cli.batch.returns import FileReturn, FileStatus
 from cipms_cli.batch.run import BatchResult
 from cipms_cli.batch.scored import LSA_PREFIX
@@ -58,11 +53,12 @@ def _learner_columns(rows: Iterable[Row]) -> list[str]:
 
 def csv_table(result: BatchResult, name: str) -> tuple[list[str], Iterable[str]]:
     """One table's columns and CSV lines, for a writer that takes the lines one by one.
-    The results and scores tables come encoded by the workers (``run_batch`` with
-    ``encode_csv``); only the scores table's ``lsa_*`` cells, whose columns are known once
-    every agency is in, are added here."""
-    if name == "results":
-        return RESULTS_COLUMNS, _results_lines(result)
+    The per-agency tables come encoded (``run_batch`` with ``encode_csv``): the results
+    and scores tables by the workers, the agency benchmarks as they are made. Only the
+    scores table's ``lsa_*`` cells, whose columns are known once every agency is in, are
+    added here."""
+    if name in PER_AGENCY_TABLES:
+        return TABLES[name], _agency_lines(result, name)
     if name == "scores":
         extra = _learner_columns(
             score.learners
@@ -78,9 +74,13 @@ def csv_table(result: BatchResult, name: str) -> tuple[list[str], Iterable[str]]
     return columns, csv_lines([row.get(c) for c in columns] for row in rows)
 
 
-def _results_lines(result: BatchResult) -> Iterator[str]:
+PER_AGENCY_TABLES = ("results", "agency_benchmarks")  # and scores, with its lsa_* cells
+
+
+def _agency_lines(result: BatchResult, name: str) -> Iterator[str]:
     for agency in result.agencies:
-        yield from result.rows[agency.agency_id].results.csv_lines(result.spool)
+        for rows in result.rows[agency.agency_id].of_table(name):
+            yield from rows.csv_lines(result.spool)
 
 
 def _scores_lines(result: BatchResult, extra: list[str]) -> Iterator[str]:
@@ -153,32 +153,23 @@ def problems_rows(result: BatchResult) -> list[Row]:
     ]
 
 
-def results_rows(result: BatchResult) -> list[Row]:
-    return _agency_records(result, lambda rows: rows.results)
-
-
-def _agency_records(result: BatchResult, table: Callable[[Any], Rows]) -> list[Row]:
+def _agency_records(result: BatchResult, name: str) -> list[Row]:
     """A per-agency table's records, agency by agency (agencies come sorted by id)."""
     records = []
     for agency in result.agencies:
-        rows = table(result.rows[agency.agency_id])
-        assert not rows.encoded, "the batch was run for records, not encode_csv"
-        records.extend(rows.records)
+        for rows in result.rows[agency.agency_id].of_table(name):
+            assert not rows.encoded, "the batch was run for records, not encode_csv"
+            records.extend(rows.records)
     return records
 
 
-def scores_rows(result: BatchResult) -> list[Row]:
-    return _agency_records(result, lambda rows: rows.scores)
-
-
 def agencies_rows(result: BatchResult) -> list[Row]:
-    funnel = _funnel_counts(result.latest)
     rows = []
     for agency in result.agencies:
         score = result.scores.get(agency.agency_id)
         summary = score.summary if score else {}
         statuses = summary.get("counts", {}).get("status", {})
-        favourable, unfavourable = funnel.get(agency.agency_id, (0, 0))
+        favourable, unfavourable = result.funnel.get(agency.agency_id, (0, 0))
         as_of = result.as_of.get(agency.agency_id)
         rows.append(
             agency.fields()
@@ -200,68 +191,13 @@ def agencies_rows(result: BatchResult) -> list[Row]:
     return rows
 
 
-def _funnel_counts(latest: pd.DataFrame) -> dict[str, tuple[int, int]]:
-    """Per agency: its indicators outside the funnel limits in the improvement direction,
-    and against it, at their latest periods."""
-    counts: dict[str, tuple[int, int]] = {}
-    if latest.empty:
-        return counts
-    for agency_id, flag in zip(latest["agency_id"], latest["funnel_favourable"], strict=True):
-        better, worse = counts.get(agency_id, (0, 0))
-        # == as pandas compares: numpy's booleans count, an empty flag (None, NaN) does not.
-        counts[agency_id] = (better + int(flag == True), worse + int(flag == False))  # noqa: E712
-    return counts
-
-
-def agency_benchmark_rows(result: BatchResult) -> Iterator[Row]:
-    meta = {a.agency_id: a.fields() for a in result.agencies}
-    for row in _frame_rows(result.latest, AGENCY_BENCHMARKS_COLUMNS):
-        row.update({k: v for k, v in meta[row["agency_id"]].items() if k != "agency_id"})
-        yield row
-
-
-FRAME_ROWS_AT_ONCE = 2_000  # a frame's rows are made this many at a time
-
-
-def _frame_rows(frame: pd.DataFrame, columns: list[str]) -> Iterator[Row]:
-    present = [c for c in columns if c in frame.columns]
-    for start in range(0, len(frame), FRAME_ROWS_AT_ONCE):
-        part = frame.iloc[start : start + FRAME_ROWS_AT_ONCE]
-        values = [_plain_column(part[c]) for c in present]
-        yield from (dict(zip(present, row, strict=True)) for row in zip(*values, strict=True))
-
-
-def _plain_column(column: pd.Series) -> list[Any]:
-    """``_plain`` of each value, a column at a time (the agency benchmarks have 300,000
-    cells): number columns need only NaN made None."""
-    values = column.tolist()
-    if column.dtype.kind == "f":
-        return [None if v != v else v for v in values]
-    if column.dtype.kind in "iub":
-        return values
-    return [_plain(v) for v in values]
-
-
-def _plain(value: Any) -> Any:
-    """numpy scalars to Python ones, NaN to None, dates to ISO text."""
-    if value is None:
-        return None
-    if hasattr(value, "item") and not isinstance(value, str):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
-
-
 _BUILDERS: dict[str, Callable[[BatchResult], Iterable[Row]]] = {
     "files": lambda result: files_rows(result.files),
     "problems": problems_rows,
-    "results": results_rows,
-    "scores": scores_rows,
+    "results": lambda result: _agency_records(result, "results"),
+    "scores": lambda result: _agency_records(result, "scores"),
     "agencies": agencies_rows,
-    "benchmarks": lambda result: _frame_rows(result.period_summary, BENCHMARKS_COLUMNS),
-    "agency_benchmarks": agency_benchmark_rows,
-    "rollups": lambda result: _frame_rows(result.rollups, ROLLUPS_COLUMNS),
+    "benchmarks": lambda result: frame_rows(result.period_summary, BENCHMARKS_COLUMNS),
+    "agency_benchmarks": lambda result: _agency_records(result, "agency_benchmarks"),
+    "rollups": lambda result: frame_rows(result.rollups, ROLLUPS_COLUMNS),
 }

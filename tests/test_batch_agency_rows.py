@@ -22,6 +22,7 @@ from cipms_cli.batch.observations import (
     ObservationTable,
     agency_observations,
 )
+from cipms_cli.batch.parts import PartedTable, encode_part, rows_chunk
 from cipms_cli.batch.returns import read_return
 from cipms_cli.batch.run import run_batch
 from cipms_cli.batch.spool import Spool
@@ -136,13 +137,32 @@ def test_spilled_lines_come_back_as_they_were():
     rows = Rows(lines=list(lines))
     other = Rows(lines=["first spilled\n"])
     other.spill(spool)
-    rows.spill(spool)
+    rows.spill(spool, keep_lines=True)
     assert rows.lines is None and rows.encoded and len(rows) == 4
     assert rows.csv_lines(spool) == lines
-    assert other.csv_lines(spool) == ["first spilled\n"]
+    assert rows.csv_text(spool) == "".join(lines)
+    assert other.csv_text(spool) == "first spilled\n" and len(other) == 1
+    with pytest.raises(AssertionError):
+        other.csv_lines(spool)  # spilled without where each line ends
     records = Rows([{"a": 1}])
     records.spill(spool)  # records are never spilled
     assert records.records == [{"a": 1}] and not records.encoded
+
+
+def test_parted_table_gives_each_agencys_chunks_in_agency_then_part_order():
+    spool = Spool()
+    table = PartedTable(encoded_csv=True)
+    # Two parts (as two benchmark frames), each by agency place; agency 1 is not in part 2.
+    table.add(encode_part([(0, b"a0 i1\n"), (1, b"a1 i1\n"), (2, b"a2 i1\n")]), spool)
+    spool.put(b"something else in between")
+    table.add(encode_part([(0, b"a0 i2\n"), (2, b"a2 i2\n")]), spool)
+    table.add(encode_part([]), spool)  # a part with no agency's rows
+    assert "".join(table.csv_text(spool)) == "a0 i1\na0 i2\na1 i1\na2 i1\na2 i2\n"
+    pickled = PartedTable(encoded_csv=False)
+    pickled.add(encode_part([(0, rows_chunk([{"x": 1}], ["x"], False))]), spool)
+    pickled.add(encode_part([(0, rows_chunk([{"x": 2}, {"x": 3}], ["x"], False))]), spool)
+    assert list(pickled.records(spool)) == [{"x": 1}, {"x": 2}, {"x": 3}]
+    assert rows_chunk([{"x": "=1+1", "y": None}], ["x", "y"], True) == b"'=1+1,\n"
 
 
 def test_returns_waiting_in_the_spool_are_the_returns_added(tmp_path):

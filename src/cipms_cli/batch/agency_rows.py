@@ -57,7 +57,7 @@ class AgencyFacts:
         return {c: self.agency.get(c) for c in AGENCY_COLUMNS} | {"agency_id": self.agency_id}
 
 
-@dataclass
+@dataclass(slots=True)
 class Rows:
     """One agency's rows of one table: records, or, when the batch writes CSV, their CSV
     lines (then the records are not kept), which the main process may ``spill`` to the
@@ -65,7 +65,9 @@ class Rows:
 
     records: list[Row] = field(default_factory=list)
     lines: list[str] | None = None
-    spilled: tuple[Span, array[int]] | None = None  # the lines joined, and each one's length
+    spilled: Span | None = None  # the lines, joined
+    sizes: array[int] | None = None  # each spilled line's length, when kept
+    count: int = 0  # of spilled lines
 
     @classmethod
     def of(cls, records: list[Row], columns: list[str], encode: bool) -> Rows:
@@ -79,48 +81,44 @@ class Rows:
 
     def __len__(self) -> int:
         if self.spilled is not None:
-            return len(self.spilled[1])
+            return self.count
         return len(self.lines) if self.lines is not None else len(self.records)
 
-    def spill(self, spool: Spool) -> None:
+    def spill(self, spool: Spool, keep_lines: bool = False) -> None:
+        """The lines to the spool; ``keep_lines`` keeps where each ends, for a writer that
+        needs them one by one (``csv_lines``), not only as text (``csv_text``)."""
         if self.lines is None:
             return
-        text = "".join(self.lines).encode()
-        self.spilled = (spool.put(text), array("L", map(len, self.lines)))
+        self.spilled = spool.put("".join(self.lines).encode())
+        self.count = len(self.lines)
+        if keep_lines:
+            self.sizes = array("I", map(len, self.lines))
         self.lines = None
 
-    def csv_lines(self, spool: Spool) -> list[str]:
-        """The CSV lines, from the spool if they were spilled."""
+    def csv_text(self, spool: Spool) -> str:
+        """The CSV lines as one text, from the spool if they were spilled."""
         if self.spilled is None:
-            assert self.lines is not None, "the rows were made with encode=True"
-            return self.lines
-        span, sizes = self.spilled
-        text = spool.get(span).decode()
-        ends = list(accumulate(sizes))
-        return [text[end - size : end] for end, size in zip(ends, sizes, strict=True)]
+            return "".join(self.lines or [])
+        return spool.get(self.spilled).decode()
+
+    def csv_lines(self, spool: Spool) -> list[str]:
+        """The CSV lines, from the spool if they were spilled (with ``keep_lines``)."""
+        if self.spilled is None:
+            return self.lines or []
+        assert self.sizes is not None, "the lines were spilled without keep_lines"
+        text = spool.get(self.spilled).decode()
+        ends = list(accumulate(self.sizes))
+        return [text[end - size : end] for end, size in zip(ends, self.sizes, strict=True)]
 
 
-@dataclass
+@dataclass(slots=True)
 class AgencyRows:
     results: Rows
     scores: Rows  # no rows when the agency could not be scored
-    benchmarks: list[Rows] = field(default_factory=list)  # one part per benchmark frame
 
     def spill(self, spool: Spool) -> None:
         self.results.spill(spool)
-        self.scores.spill(spool)
-
-    def add_benchmarks(self, rows: Rows, spool: Spool) -> None:
-        rows.spill(spool)
-        self.benchmarks.append(rows)
-
-    def of_table(self, name: str) -> list[Rows]:
-        """The agency's rows of one per-agency table, in parts."""
-        return {
-            "results": [self.results],
-            "scores": [self.scores],
-            "agency_benchmarks": self.benchmarks,
-        }[name]
+        self.scores.spill(spool, keep_lines=True)  # each gets the lsa_* cells when written
 
 
 def agency_benchmark_records(

@@ -13,10 +13,11 @@ from typing import Any
 import pandas as pd
 
 from cipms_cli.batch import benchmark
-from cipms_cli.batch.agency_rows import Rows, agency_benchmark_records
+from cipms_cli.batch.agency_rows import agency_benchmark_records
 from cipms_cli.batch.columns import AGENCY_BENCHMARKS_COLUMNS
 from cipms_cli.batch.combine import BatchProblem
 from cipms_cli.batch.observations import ObservationFrame
+from cipms_cli.batch.parts import encode_part, rows_chunk
 
 
 @dataclass
@@ -25,15 +26,17 @@ class BenchmarkedFrame:
     period_summary: pd.DataFrame
     rollups: pd.DataFrame
     funnel: dict[str, tuple[int, int]]  # per agency, as BatchResult.funnel
-    agency_rows: list[tuple[str, Rows]]  # each agency's rows of the agency benchmarks
+    agency_benchmarks: bytes  # a part of the agency benchmarks (``parts.PartedTable``)
 
 
-# (the observations, each agency's Agency sheet fields by id, whether the batch writes CSV)
-BenchmarkTask = tuple[ObservationFrame, dict[str, dict[str, Any]], bool]
+# The observations; by agency id, the agency's place in the batch's order and its Agency
+# sheet fields; whether the batch writes CSV.
+BenchmarkTask = tuple[ObservationFrame, dict[str, tuple[int, dict[str, Any]]], bool]
 
 
 def benchmark_frame(task: BenchmarkTask) -> BenchmarkedFrame:
     observations, agencies, encode = task
+    fields = {agency_id: agency_fields for agency_id, (_, agency_fields) in agencies.items()}
     obs, differing = benchmark.harmonise_definitions(observations.frame())
     ranked = benchmark.rank_and_flag(obs)
     latest = benchmark.latest_per_agency(ranked)
@@ -42,8 +45,8 @@ def benchmark_frame(task: BenchmarkTask) -> BenchmarkedFrame:
         benchmark.period_summary(ranked),
         benchmark.rollups(obs),
         benchmark.funnel_counts(latest),
-        [
-            (agency_id, Rows.of(records, AGENCY_BENCHMARKS_COLUMNS, encode))
-            for agency_id, records in agency_benchmark_records(latest, agencies)
-        ],
+        encode_part(
+            (agencies[agency_id][0], rows_chunk(records, AGENCY_BENCHMARKS_COLUMNS, encode))
+            for agency_id, records in agency_benchmark_records(latest, fields)
+        ),
     )

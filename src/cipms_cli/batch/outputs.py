@@ -77,7 +77,7 @@ def json_text(result: BatchResult, tables: dict[str, list[Row]]) -> str:
 
 def jsonl_line(ret: FileReturn) -> str:
     """One input file: its ``files`` row, its agency fields, problems and figures."""
-    line: dict[str, Any] = {"schema_version": SCHEMA_VERSION, **file_row(ret)}
+    line: dict[str, Any] = {"schema_version": SCHEMA_VERSION, **file_row(ret.summary())}
     line["periods"] = list(ret.periods)
     line["agency"] = ret.agency
     line["problems"] = [p.to_dict() for p in ret.problems]

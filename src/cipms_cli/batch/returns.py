@@ -157,6 +157,33 @@ class FileReturn:
     def first_error(self) -> Problem | None:
         return next((p for p in self.problems if p.severity is Severity.ERROR), None)
 
+    def summary(self) -> FileSummary:
+        return FileSummary(
+            self.path,
+            self.status,
+            self.agency_id,
+            self.agency_source,
+            self.periods,
+            self.error_count,
+            self.warning_count,
+            self.first_error,
+        )
+
+
+@dataclass(slots=True)
+class FileSummary:
+    """What the files table and the batch's report show of a return: all a batch keeps
+    of it once its figures have gone to the combiner."""
+
+    path: str
+    status: FileStatus
+    agency_id: str
+    agency_source: AgencySource
+    periods: tuple[str, ...]
+    error_count: int
+    warning_count: int
+    first_error: Problem | None
+
 
 def _figures_by_agency(own: str, figures: list[Figure]) -> dict[str, int]:
     counts = {own: 0}

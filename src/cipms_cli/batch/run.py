@@ -16,7 +16,6 @@ first.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import os
 import signal
@@ -34,7 +33,14 @@ from cipms_cli.batch.agency_rows import AgencyFacts, AgencyRows
 from cipms_cli.batch.benchmarked import benchmark_frame
 from cipms_cli.batch.combine import BatchProblem, Combiner
 from cipms_cli.batch.observations import ObservationTable
-from cipms_cli.batch.returns import FileReturn, FileStatus, read_return, unreadable
+from cipms_cli.batch.parts import PartedTable
+from cipms_cli.batch.returns import (
+    FileReturn,
+    FileStatus,
+    FileSummary,
+    read_return,
+    unreadable,
+)
 from cipms_cli.batch.scored import AgencyScore, score_agency
 from cipms_cli.batch.spool import Spool
 from cipms_cli.problems import Severity
@@ -57,11 +63,11 @@ def default_jobs() -> int:
 
 @dataclass
 class BatchResult:
-    files: list[FileReturn]  # sorted by path; reduced to what the files table needs
+    files: list[FileSummary]  # sorted by path
     agencies: list[AgencyFacts] = field(default_factory=list)  # sorted by id
     scores: dict[str, AgencyScore] = field(default_factory=dict)
-    # each agency's rows of the results, scores and agency_benchmarks tables
-    rows: dict[str, AgencyRows] = field(default_factory=dict)
+    rows: dict[str, AgencyRows] = field(default_factory=dict)  # each agency's results, scores
+    agency_benchmarks: PartedTable = field(default_factory=lambda: PartedTable(False))
     spool: Spool = field(default_factory=Spool)  # where returns and encoded rows wait
     as_of: dict[str, dt.date | None] = field(default_factory=dict)
     problems: list[BatchProblem] = field(default_factory=list)
@@ -106,7 +112,7 @@ def run_batch(
             if on_file is not None:
                 on_file(ret)
             combiner.add(ret)
-            result.files.append(_files_row_only(ret))
+            result.files.append(ret.summary())
         result.files.sort(key=lambda f: f.path)
         if not analyse:
             combined, result.problems = combiner.finish()
@@ -115,14 +121,6 @@ def run_batch(
         observations = _score_all(result, combiner, workers, encode_csv)
         _benchmark(result, observations, workers, encode_csv)
     return result
-
-
-def _files_row_only(ret: FileReturn) -> FileReturn:
-    """What the files table needs of a (packed) return: its tidy rows went to the combiner."""
-    packed, first = ret.packed(), ret.first_error
-    return dataclasses.replace(
-        packed, agency={}, problems=[first] if first else [], tidy=None, routes={}
-    )
 
 
 def _score_all(
@@ -154,13 +152,14 @@ def _benchmark(
 ) -> None:
     """Benchmark the agencies a few indicators at a time (``BENCHMARK_ROWS`` figures), in
     the workers, so that the frames made on the way stay the same size however many
-    returns there are, and are not the main process's. Each agency's rows of the agency
-    benchmarks join its other rows (and the spool)."""
-    fields = {a.agency_id: a.fields() for a in result.agencies}
+    returns there are, and are not the main process's. The agency benchmarks wait in the
+    spool, a part at a time."""
+    agencies = {a.agency_id: (place, a.fields()) for place, a in enumerate(result.agencies)}
     tasks = (
-        (part, {key[0]: fields[key[0]] for key in part.keys["agency"]}, encode_csv)
+        (part, {key[0]: agencies[key[0]] for key in part.keys["agency"]}, encode_csv)
         for part in observations.frames(BENCHMARK_ROWS)
     )
+    result.agency_benchmarks = PartedTable(encode_csv)
     summaries, rollups = [], []
     for done in workers.in_order(benchmark_frame, tasks, BENCHMARK_TASKS_PER_JOB):
         result.problems.extend(done.problems)
@@ -169,8 +168,7 @@ def _benchmark(
         for agency_id, (better, worse) in done.funnel.items():
             before = result.funnel.get(agency_id, (0, 0))
             result.funnel[agency_id] = (before[0] + better, before[1] + worse)
-        for agency_id, rows in done.agency_rows:
-            result.rows[agency_id].add_benchmarks(rows, result.spool)
+        result.agency_benchmarks.add(done.agency_benchmarks, result.spool)
     result.problems.sort(key=BatchProblem.sort_key)
     result.period_summary = _joined(summaries)  # frames come by indicator id, as it sorts
     result.rollups = _joined(rollups, ["dimension", "group", *benchmark.PERIOD_KEYS])

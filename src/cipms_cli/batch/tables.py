@@ -9,15 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from cipms_cli.batch.agency_rows import AgencyRows, Rows
 from cipms_cli.batch.columns import (
+    AGENCY_BENCHMARKS_COLUMNS,
     BENCHMARKS_COLUMNS,
+    RESULTS_COLUMNS,
     ROLLUPS_COLUMNS,
     SCORES_COLUMNS,
     STATUS_COLUMNS,
     TABLES,
 )
 from cipms_cli.batch.frame_rows import frame_rows
-from cipms_cli.batch.returns import FileReturn, FileStatus
+from cipms_cli.batch.returns import FileStatus, FileSummary
 from cipms_cli.batch.run import BatchResult
 from cipms_cli.batch.scored import LSA_PREFIX
 from cipms_cli.output.formats import csv_lines
@@ -57,8 +60,10 @@ def csv_table(result: BatchResult, name: str) -> tuple[list[str], Iterable[str]]
     and scores tables by the workers, the agency benchmarks as they are made. Only the
     scores table's ``lsa_*`` cells, whose columns are known once every agency is in, are
     added here."""
-    if name in PER_AGENCY_TABLES:
-        return TABLES[name], _agency_lines(result, name)
+    if name == "results":
+        return RESULTS_COLUMNS, _results_text(result)
+    if name == "agency_benchmarks":
+        return AGENCY_BENCHMARKS_COLUMNS, result.agency_benchmarks.csv_text(result.spool)
     if name == "scores":
         extra = _learner_columns(
             score.learners
@@ -74,13 +79,9 @@ def csv_table(result: BatchResult, name: str) -> tuple[list[str], Iterable[str]]
     return columns, csv_lines([row.get(c) for c in columns] for row in rows)
 
 
-PER_AGENCY_TABLES = ("results", "agency_benchmarks")  # and scores, with its lsa_* cells
-
-
-def _agency_lines(result: BatchResult, name: str) -> Iterator[str]:
+def _results_text(result: BatchResult) -> Iterator[str]:
     for agency in result.agencies:
-        for rows in result.rows[agency.agency_id].of_table(name):
-            yield from rows.csv_lines(result.spool)
+        yield result.rows[agency.agency_id].results.csv_text(result.spool)
 
 
 def _scores_lines(result: BatchResult, extra: list[str]) -> Iterator[str]:
@@ -115,7 +116,7 @@ def summary(result: BatchResult, tables: dict[str, list[Row]]) -> dict[str, Any]
     }
 
 
-def file_row(ret: FileReturn) -> Row:
+def file_row(ret: FileSummary) -> Row:
     first = ret.first_error
     where = ""
     if first is not None:
@@ -133,7 +134,7 @@ def file_row(ret: FileReturn) -> Row:
     }
 
 
-def files_rows(files: Iterable[FileReturn]) -> list[Row]:
+def files_rows(files: Iterable[FileSummary]) -> list[Row]:
     return [file_row(f) for f in sorted(files, key=lambda f: f.path)]
 
 
@@ -153,13 +154,13 @@ def problems_rows(result: BatchResult) -> list[Row]:
     ]
 
 
-def _agency_records(result: BatchResult, name: str) -> list[Row]:
+def _agency_records(result: BatchResult, table: Callable[[AgencyRows], Rows]) -> list[Row]:
     """A per-agency table's records, agency by agency (agencies come sorted by id)."""
     records = []
     for agency in result.agencies:
-        for rows in result.rows[agency.agency_id].of_table(name):
-            assert not rows.encoded, "the batch was run for records, not encode_csv"
-            records.extend(rows.records)
+        rows = table(result.rows[agency.agency_id])
+        assert not rows.encoded, "the batch was run for records, not encode_csv"
+        records.extend(rows.records)
     return records
 
 
@@ -194,10 +195,10 @@ def agencies_rows(result: BatchResult) -> list[Row]:
 _BUILDERS: dict[str, Callable[[BatchResult], Iterable[Row]]] = {
     "files": lambda result: files_rows(result.files),
     "problems": problems_rows,
-    "results": lambda result: _agency_records(result, "results"),
-    "scores": lambda result: _agency_records(result, "scores"),
+    "results": lambda result: _agency_records(result, lambda rows: rows.results),
+    "scores": lambda result: _agency_records(result, lambda rows: rows.scores),
     "agencies": agencies_rows,
     "benchmarks": lambda result: frame_rows(result.period_summary, BENCHMARKS_COLUMNS),
-    "agency_benchmarks": lambda result: _agency_records(result, "agency_benchmarks"),
+    "agency_benchmarks": lambda result: result.agency_benchmarks.records(result.spool),
     "rollups": lambda result: frame_rows(result.rollups, ROLLUPS_COLUMNS),
 }

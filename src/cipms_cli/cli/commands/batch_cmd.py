@@ -14,7 +14,7 @@ from cipms_cli.cli.options import AsOf
 from cipms_cli.exit_codes import ExitCode
 
 if TYPE_CHECKING:
-    from cipms_cli.batch.returns import FileReturn
+    from cipms_cli.batch.returns import FileReturn, FileSummary
     from cipms_cli.batch.run import BatchResult
 
 
@@ -204,7 +204,7 @@ class _Reporter:
         console.err(_summary_line(result))
 
 
-def _failure_line(f: FileReturn) -> str:
+def _failure_line(f: FileSummary) -> str:
     first = f.first_error
     if first is None:
         return f"{f.path}: {f.status.value}"

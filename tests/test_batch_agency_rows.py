@@ -100,7 +100,7 @@ def test_observations_are_each_agencys_figures_up_to_its_as_of_date(tmp_path):
         None,
         [("I1", "2024-Q1", 7, None, None), ("I1", "2024-Q2", 9, None, None)],
     )
-    table = ObservationTable()
+    table = ObservationTable(Spool())
     table.add(agency_observations(first, None))
     table.add(agency_observations(second, dt.date(2024, 3, 31)))  # its 2024-Q2 is left out
     q1, q2 = dt.date(2024, 3, 31), dt.date(2024, 6, 30)
@@ -122,7 +122,7 @@ def test_observations_are_each_agencys_figures_up_to_its_as_of_date(tmp_path):
 
 
 def test_no_observations_make_an_empty_frame_with_number_columns():
-    table = ObservationTable()
+    table = ObservationTable(Spool())
     empty = np.zeros(0, dtype=np.int32)
     table.add(AgencyObservations(("AG01", None, None), [], [], empty, empty, np.zeros((0, 3))))
     (part,) = table.frames(max_rows=100)

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from cipms_cli.batch.spool import Span, Spool
+
 if TYPE_CHECKING:
     from cipms_cli.batch.combine import CombinedAgency
 
@@ -90,25 +92,35 @@ def agency_observations(agency: CombinedAgency, as_of: dt.date | None) -> Agency
     )
 
 
+# One figure as the table keeps it: its codes into the batch's agencies, indicators and
+# periods, and its three numbers.
+ROW = np.dtype([("agency", "<i4"), ("indicator", "<i4"), ("period", "<i4"), ("numbers", "<f8", 3)])
+PARTS = ("agency", "indicator", "period")
+BUCKET_BYTES = 1 << 16  # what a part's rows gather in memory before they go to the spool
+
+
 class ObservationTable:
     """Every agency's observations, in the order added, with their indicators and
-    periods numbered once for the whole batch."""
+    periods numbered once for the whole batch. The figures wait in the spool (36 bytes
+    each); memory holds the keys and a count per indicator."""
 
-    def __init__(self) -> None:
-        self._keys: dict[str, dict[Key, int]] = {"agency": {}, "indicator": {}, "period": {}}
-        self._codes: dict[str, list[np.ndarray]] = {"agency": [], "indicator": [], "period": []}
-        self._numbers: list[np.ndarray] = []
+    def __init__(self, spool: Spool) -> None:
+        self._spool = spool
+        self._keys: dict[str, dict[Key, int]] = {part: {} for part in PARTS}
+        self._blocks: list[Span] = []
+        self._counts: list[int] = []  # figures per indicator code
 
     def add(self, block: AgencyObservations) -> None:
-        rows = len(block.numbers)
-        agency = self._code("agency", [block.agency])
-        self._codes["agency"].append(np.full(rows, agency[0], dtype=np.int32))
-        for part, keys, local in (
-            ("indicator", block.indicators, block.indicator),
-            ("period", block.periods, block.period),
-        ):
-            self._codes[part].append(self._code(part, keys)[local])
-        self._numbers.append(block.numbers)
+        rows = np.empty(len(block.numbers), dtype=ROW)
+        rows["agency"] = self._code("agency", [block.agency])[0]
+        rows["indicator"] = self._code("indicator", block.indicators)[block.indicator]
+        rows["period"] = self._code("period", block.periods)[block.period]
+        rows["numbers"] = block.numbers
+        self._counts.extend([0] * (len(self._keys["indicator"]) - len(self._counts)))
+        for code, count in zip(*np.unique(rows["indicator"], return_counts=True), strict=True):
+            self._counts[code] += int(count)
+        if len(rows):
+            self._blocks.append(self._spool.put(rows.tobytes()))
 
     def _code(self, part: str, keys: list[Key]) -> np.ndarray:
         known = self._keys[part]
@@ -119,27 +131,43 @@ class ObservationTable:
         ``max_rows`` rows where one indicator allows, each in the order the agencies were
         added. Every benchmark compares agencies within one indicator, so a batch can be
         benchmarked a part at a time, its memory bounded by ``max_rows``."""
-        numbers = self._consolidated()
         keys = {part: list(known) for part, known in self._keys.items()}
-        if len(numbers) == 0:
-            yield ObservationFrame.of(keys, self._codes, np.zeros(0, dtype=np.intp), numbers)
+        if not self._blocks:
+            yield ObservationFrame.of(keys, np.zeros(0, dtype=ROW))
             return
-        # Each row's indicator as the rank of its id, through the few distinct indicators:
-        # no array of objects as long as the batch.
+        # Each indicator code's part, through the ranks of the few distinct indicator ids.
         ids = [key[0] for key in keys["indicator"]]
-        rank_of = {i: rank for rank, i in enumerate(sorted(set(ids)))}
-        of_row = np.array([rank_of[i] for i in ids], dtype=np.int32)[self._codes["indicator"][0]]
-        counts = np.bincount(of_row, minlength=len(rank_of))
-        for first, last in _runs(counts, max_rows):
-            (rows,) = np.nonzero((of_row >= first) & (of_row < last))
-            yield ObservationFrame.of(keys, self._codes, rows, numbers)
+        ranked = sorted(set(ids))
+        rank_of = {i: rank for rank, i in enumerate(ranked)}
+        counts = np.zeros(len(ranked), dtype=np.int64)
+        np.add.at(counts, [rank_of[i] for i in ids], self._counts)
+        runs = list(_runs(counts, max_rows))
+        part_of_rank = np.repeat(np.arange(len(runs)), [last - first for first, last in runs])
+        part_of_code = part_of_rank[[rank_of[i] for i in ids]]
+        for spans in self._bucketed(part_of_code, len(runs)):
+            rows = np.frombuffer(b"".join(self._spool.get(span) for span in spans), dtype=ROW)
+            yield ObservationFrame.of(keys, rows)
 
-    def _consolidated(self) -> np.ndarray:
-        """Each part's arrays joined into one, in place (so not held twice); the numbers."""
-        for part, arrays in self._codes.items():
-            self._codes[part] = [np.concatenate(arrays) if arrays else np.zeros(0, np.int32)]
-        self._numbers = [np.concatenate(self._numbers) if self._numbers else np.zeros((0, 3))]
-        return self._numbers[0]
+    def _bucketed(self, part_of_code: np.ndarray, parts: int) -> list[list[Span]]:
+        """Every figure sorted into its part, back in the spool: one pass over the
+        agencies, each part's rows gathered up to ``BUCKET_BYTES`` before they are put."""
+        buckets = [bytearray() for _ in range(parts)]
+        spans: list[list[Span]] = [[] for _ in range(parts)]
+        for block in self._blocks:
+            rows = np.frombuffer(self._spool.get(block), dtype=ROW)
+            part = part_of_code[rows["indicator"]]
+            order = np.argsort(part, kind="stable")
+            ends = np.searchsorted(part[order], np.arange(parts), side="right")
+            starts = np.r_[0, ends[:-1]]
+            for i in np.flatnonzero(ends > starts).tolist():
+                buckets[i] += rows[order[starts[i] : ends[i]]].tobytes()
+                if len(buckets[i]) >= BUCKET_BYTES:
+                    spans[i].append(self._spool.put(bytes(buckets[i])))
+                    buckets[i].clear()
+        for i, bucket in enumerate(buckets):
+            if bucket:
+                spans[i].append(self._spool.put(bytes(bucket)))
+        return spans
 
 
 @dataclass
@@ -152,19 +180,15 @@ class ObservationFrame:
     numbers: np.ndarray
 
     @classmethod
-    def of(
-        cls,
-        keys: dict[str, list[Key]],
-        codes: dict[str, list[np.ndarray]],
-        rows: np.ndarray,
-        numbers: np.ndarray,
-    ) -> ObservationFrame:
+    def of(cls, keys: dict[str, list[Key]], rows: np.ndarray) -> ObservationFrame:
+        """``rows`` (of ``ROW``) with their codes into ``keys``, made codes into the keys
+        they use."""
         used_keys, used_codes = {}, {}
-        for part, (all_codes,) in codes.items():
-            used, inverse = np.unique(all_codes[rows], return_inverse=True)
+        for part in PARTS:
+            used, inverse = np.unique(rows[part], return_inverse=True)
             used_codes[part] = inverse.astype(np.int32)
             used_keys[part] = [keys[part][i] for i in used.tolist()]
-        return cls(used_keys, used_codes, numbers[rows])
+        return cls(used_keys, used_codes, np.array(rows["numbers"], dtype=float))
 
     def frame(self) -> pd.DataFrame:
         if len(self.numbers) == 0:

@@ -42,7 +42,7 @@ from cipms_cli.batch.returns import (
     unreadable,
 )
 from cipms_cli.batch.scored import AgencyScore, score_agency
-from cipms_cli.batch.spool import Spool
+from cipms_cli.batch.spool import Spool, SpooledList, SpooledMap
 from cipms_cli.problems import Severity
 
 T = TypeVar("T")
@@ -64,11 +64,11 @@ def default_jobs() -> int:
 @dataclass
 class BatchResult:
     files: list[FileSummary]  # sorted by path
-    agencies: list[AgencyFacts] = field(default_factory=list)  # sorted by id
-    scores: dict[str, AgencyScore] = field(default_factory=dict)
+    spool: Spool = field(default_factory=Spool)  # where returns, facts and rows wait
+    agencies: SpooledList[AgencyFacts] = field(init=False)  # sorted by id
+    scores: SpooledMap[AgencyScore] = field(init=False)
     rows: dict[str, AgencyRows] = field(default_factory=dict)  # each agency's results, scores
     agency_benchmarks: PartedTable = field(default_factory=lambda: PartedTable(False))
-    spool: Spool = field(default_factory=Spool)  # where returns and encoded rows wait
     as_of: dict[str, dt.date | None] = field(default_factory=dict)
     problems: list[BatchProblem] = field(default_factory=list)
     # per agency: its indicators outside the funnel limits, favourably and unfavourably
@@ -76,6 +76,10 @@ class BatchResult:
     period_summary: pd.DataFrame = field(default_factory=pd.DataFrame)
     rollups: pd.DataFrame = field(default_factory=pd.DataFrame)
     as_of_text: str | None = None
+
+    def __post_init__(self) -> None:
+        self.agencies = SpooledList(self.spool)
+        self.scores = SpooledMap(self.spool)
 
     def count(self, status: FileStatus) -> int:
         return sum(f.status is status for f in self.files)
@@ -116,7 +120,8 @@ def run_batch(
         result.files.sort(key=lambda f: f.path)
         if not analyse:
             combined, result.problems = combiner.finish()
-            result.agencies = [AgencyFacts.of(agency) for agency in combined]
+            for agency in combined:
+                result.agencies.append(AgencyFacts.of(agency))
             return result
         observations = _score_all(result, combiner, workers, encode_csv)
         _benchmark(result, observations, workers, encode_csv)
@@ -129,7 +134,7 @@ def _score_all(
     """Each agency merged and scored by a worker, a few agencies in flight at once."""
     pending, result.problems = combiner.hand_over()
     tasks = ((combiner.returns_of(i), result.as_of_text, encode_csv) for i in pending)
-    observations = ObservationTable()
+    observations = ObservationTable(result.spool)
     scored_agencies = workers.in_order(score_agency, tasks)
     for agency_id, scored in zip(pending, scored_agencies, strict=True):
         combiner.release(agency_id)  # sent and answered: free its returns

@@ -337,3 +337,30 @@ def test_agency_level_learner_figures_become_lsa_columns():
         "lsa_goal_path_completion": None,  # below the privacy threshold: suppressed
     }
     assert lsa_figures(SimpleNamespace()) == {}
+
+
+def test_an_agency_that_cannot_be_scored_is_reported_and_the_rest_written(tmp_path, monkeypatch):
+    import cipms_cli.engine.score as score_module
+    from cipms_cli.batch.outputs import csv_text
+
+    real = score_module.score_workbook
+
+    def fails_for_ag02(data, as_of, settings):
+        if data.agency.get("agency_id") == "AG02":
+            raise ValueError("odd data")
+        return real(data, as_of, settings)
+
+    monkeypatch.setattr(score_module, "score_workbook", fails_for_ag02)
+    figures = {"2024-Q1": (30, 40), "2024-Q2": (35, 40)}
+    paths = [str(p) for p in network(tmp_path, dict.fromkeys(("AG01", "AG02", "AG03"), figures))]
+
+    for encode_csv in (False, True):
+        result = run_batch(paths, jobs=1, encode_csv=encode_csv)
+        assert sorted(result.scores) == ["AG01", "AG03"]
+        (problem,) = result.problems
+        assert (problem.code, problem.agency_id) == ("scoring-failed", "AG02")
+        assert "ValueError: odd data" in problem.message and not result.all_ok
+    scores = csv_text(result, "scores").splitlines()
+    assert {line.split(",")[0] for line in scores[1:]} == {"AG01", "AG03"}
+    results = csv_text(result, "results").splitlines()
+    assert {line.split(",")[0] for line in results[1:]} == {"AG01", "AG02", "AG03"}

@@ -4,13 +4,13 @@ Files are read in a process pool because validation is CPU-bound Python. At most
 few files per worker are in flight, and each finished file is reduced to its ``files``
 row and its packed tidy rows, which wait in the ``Spool`` (on disk) until its agency is
 scored. Each agency's returns are then merged and scored in the same pool, and reduced
-there to its rows of the tables (CSV-encoded when the batch writes CSV, and spooled too)
-and its figures as compact arrays. The agencies are then benchmarked a few indicators at
-a time, in the pool too. So the main process holds little more per file than its
-``files`` row and makes no large frame, and memory stays nearly flat however many files
-there are. Everything the outputs show is
-sorted, so the result does not depend on the number of jobs or on which file finished
-first.
+there to its rows of the tables (CSV-encoded when the batch writes CSV) and its figures
+as compact arrays; these, with the agency's facts and scores, wait in the spool too.
+The agencies are then benchmarked a few indicators at a time, in the pool as well. So
+the main process holds a few dozen bytes per file and agency besides each file's
+``files`` row, makes no large frame, and its memory stays flat however many files there
+are. Everything the outputs show is sorted, so the result does not depend on the number
+of jobs or on which file finished first.
 """
 
 from __future__ import annotations

@@ -2,10 +2,11 @@
 
 The worker that scores an agency reduces its figures to number arrays and codes into
 short lists of its indicators and periods (``AgencyObservations``). The main process
-collects them (``ObservationTable``), and when all agencies are in, cuts them into parts
-of a few indicators each (``ObservationFrame``), which the workers make into frames and
-benchmark. So a batch holds a few dozen bytes per figure while it runs rather than
-several Python objects per figure, and the main process makes no large frame.
+numbers them for the whole batch and puts them in the spool, 36 bytes a figure
+(``ObservationTable``); when all agencies are in, it sorts them into parts of a few
+indicators each (``ObservationFrame``), which the workers make into frames and
+benchmark. So the main process holds no figure while the batch runs, and makes no large
+frame.
 """
 
 from __future__ import annotations

@@ -124,7 +124,8 @@ def test_observations_are_each_agencys_figures_up_to_its_as_of_date(tmp_path):
 def test_no_observations_make_an_empty_frame_with_number_columns():
     table = ObservationTable(Spool())
     empty = np.zeros(0, dtype=np.int32)
-    table.add(AgencyObservations(("AG01", None, None), [], [], empty, empty, np.zeros((0, 3))))
+    no_figures = np.zeros((0, 3))
+    table.add(AgencyObservations(("AG01", None, None, None), [], [], empty, empty, no_figures))
     (part,) = table.frames(max_rows=100)
     frame = part.frame()
     assert list(frame.columns) == OBSERVATION_COLUMNS and frame.empty
@@ -151,17 +152,17 @@ def test_spilled_lines_come_back_as_they_were():
 
 def test_parted_table_gives_each_agencys_chunks_in_agency_then_part_order():
     spool = Spool()
-    table = PartedTable(encoded_csv=True)
+    table = PartedTable(spool, encoded_csv=True)
     # Two parts (as two benchmark frames), each by agency place; agency 1 is not in part 2.
-    table.add(encode_part([(0, b"a0 i1\n"), (1, b"a1 i1\n"), (2, b"a2 i1\n")]), spool)
+    table.add(encode_part([(0, b"a0 i1\n"), (1, b"a1 i1\n"), (2, b"a2 i1\n")]))
     spool.put(b"something else in between")
-    table.add(encode_part([(0, b"a0 i2\n"), (2, b"a2 i2\n")]), spool)
-    table.add(encode_part([]), spool)  # a part with no agency's rows
-    assert "".join(table.csv_text(spool)) == "a0 i1\na0 i2\na1 i1\na2 i1\na2 i2\n"
-    pickled = PartedTable(encoded_csv=False)
-    pickled.add(encode_part([(0, rows_chunk([{"x": 1}], ["x"], False))]), spool)
-    pickled.add(encode_part([(0, rows_chunk([{"x": 2}, {"x": 3}], ["x"], False))]), spool)
-    assert list(pickled.records(spool)) == [{"x": 1}, {"x": 2}, {"x": 3}]
+    table.add(encode_part([(0, b"a0 i2\n"), (2, b"a2 i2\n")]))
+    table.add(encode_part([]))  # a part with no agency's rows
+    assert "".join(table.csv_text()) == "a0 i1\na0 i2\na1 i1\na2 i1\na2 i2\n"
+    pickled = PartedTable(spool, encoded_csv=False)
+    pickled.add(encode_part([(0, rows_chunk([{"x": 1}], ["x"], False))]))
+    pickled.add(encode_part([(0, rows_chunk([{"x": 2}, {"x": 3}], ["x"], False))]))
+    assert list(pickled.records()) == [{"x": 1}, {"x": 2}, {"x": 3}]
     assert rows_chunk([{"x": "=1+1", "y": None}], ["x", "y"], True) == b"'=1+1,\n"
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from cipms_cli.batch.columns import AGENCY_BENCHMARKS_COLUMNS, AGENCY_COLUMNS, SCORES_COLUMNS
 from cipms_cli.batch.frame_rows import frame_rows
 from cipms_cli.batch.spool import Span, Spool
-from cipms_cli.output.formats import csv_lines
+from cipms_cli.output.formats import csv_record_lines
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,8 +53,12 @@ class AgencyFacts:
         )
 
     def fields(self) -> Row:
-        """The agency columns every per-agency table starts with."""
-        return {c: self.agency.get(c) for c in AGENCY_COLUMNS} | {"agency_id": self.agency_id}
+        return agency_fields(self.agency_id, self.agency)
+
+
+def agency_fields(agency_id: str, sheet: dict[str, Any]) -> Row:
+    """The agency columns every per-agency table starts with, from its Agency sheet."""
+    return {c: sheet.get(c) for c in AGENCY_COLUMNS} | {"agency_id": agency_id}
 
 
 @dataclass(slots=True)
@@ -73,7 +77,7 @@ class Rows:
     def of(cls, records: list[Row], columns: list[str], encode: bool) -> Rows:
         if not encode:
             return cls(records)
-        return cls(lines=list(csv_lines([r.get(c) for c in columns] for r in records)))
+        return cls(lines=list(csv_record_lines(records, columns)))
 
     @property
     def encoded(self) -> bool:

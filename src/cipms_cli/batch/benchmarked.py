@@ -8,7 +8,6 @@ small per-indicator tables and spools each agency's rows of the agency benchmark
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 
@@ -29,13 +28,12 @@ class BenchmarkedFrame:
     agency_benchmarks: bytes  # a part of the agency benchmarks (``parts.PartedTable``)
 
 
-# The observations; by agency id, the agency's place in the batch's order and its Agency
-# sheet fields; whether the batch writes CSV.
-BenchmarkTask = tuple[ObservationFrame, dict[str, tuple[int, dict[str, Any]]], bool]
+BenchmarkTask = tuple[ObservationFrame, bool]  # the observations, whether writing CSV
 
 
 def benchmark_frame(task: BenchmarkTask) -> BenchmarkedFrame:
-    observations, agencies, encode = task
+    observations, encode = task
+    agencies = observations.agencies()
     fields = {agency_id: agency_fields for agency_id, (_, agency_fields) in agencies.items()}
     obs, differing = benchmark.harmonise_definitions(observations.frame())
     ranked = benchmark.rank_and_flag(obs)

@@ -169,7 +169,7 @@ class Combiner:
             return
         kept: FileReturn | Span = ret
         if self._spool is not None:
-            kept = self._spool.put(pickle.dumps(ret, pickle.HIGHEST_PROTOCOL))
+            kept = self._spool.put_object(ret)
         for agency_id, rows in ret.routes.items():
             if agency_id != ret.agency_id and ret.agency_source is AgencySource.AGENCY_SHEET:
                 self._problems.append(_other_agency_problem(ret, agency_id, rows))
@@ -191,7 +191,7 @@ class Combiner:
         if isinstance(kept, FileReturn):
             return kept
         assert self._spool is not None
-        ret: FileReturn = pickle.loads(self._spool.get(kept))
+        ret: FileReturn = self._spool.get_object(kept)
         return ret
 
     def finish(self) -> tuple[list[CombinedAgency], list[BatchProblem]]:

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from cipms_cli.batch.agency_rows import agency_fields
+from cipms_cli.batch.columns import AGENCY_COLUMNS
 from cipms_cli.batch.spool import Span, Spool
 
 if TYPE_CHECKING:
@@ -41,7 +43,7 @@ OBSERVATION_COLUMNS = [
     "direction",
     "unit",
 ]
-AGENCY_PART = OBSERVATION_COLUMNS[0:3]
+AGENCY_PART = AGENCY_COLUMNS  # the agency_benchmarks rows need its name too
 INDICATOR_PART = ["indicator_id", "name", "direction", "unit"]
 PERIOD_PART = ["frequency", "fiscal_start", "ordinal", "period", "period_end"]
 NUMBERS = ["value", "numerator", "denominator"]
@@ -54,7 +56,7 @@ class AgencyObservations:
     """One agency's figures up to its as-of date: codes into its own indicators and
     periods, and the three numbers (NaN where not given)."""
 
-    agency: Key  # agency_id, region, stream
+    agency: Key  # agency_id, agency_name, region, stream
     indicators: list[Key]  # indicator_id, name, direction, unit
     periods: list[Key]  # frequency, fiscal_start, ordinal, label, end
     indicator: np.ndarray
@@ -84,7 +86,7 @@ def agency_observations(agency: CombinedAgency, as_of: dt.date | None) -> Agency
         numbers.append((f.value, f.numerator, f.denominator))
     pairs = np.array(codes, dtype=np.int32).reshape(-1, 2)
     return AgencyObservations(
-        (agency.agency_id, agency.agency.get("region"), agency.agency.get("stream")),
+        tuple(agency_fields(agency.agency_id, agency.agency)[c] for c in AGENCY_PART),
         list(indicators),
         list(periods),
         pairs[:, 0].copy(),
@@ -179,17 +181,27 @@ class ObservationFrame:
     keys: dict[str, list[Key]]
     codes: dict[str, np.ndarray]
     numbers: np.ndarray
+    places: list[int]  # each agency key's place in the batch (its number in the table)
 
     @classmethod
     def of(cls, keys: dict[str, list[Key]], rows: np.ndarray) -> ObservationFrame:
         """``rows`` (of ``ROW``) with their codes into ``keys``, made codes into the keys
         they use."""
-        used_keys, used_codes = {}, {}
+        used_keys, used_codes, places = {}, {}, []
         for part in PARTS:
             used, inverse = np.unique(rows[part], return_inverse=True)
             used_codes[part] = inverse.astype(np.int32)
             used_keys[part] = [keys[part][i] for i in used.tolist()]
-        return cls(used_keys, used_codes, np.array(rows["numbers"], dtype=float))
+            if part == "agency":
+                places = used.tolist()
+        return cls(used_keys, used_codes, np.array(rows["numbers"], dtype=float), places)
+
+    def agencies(self) -> dict[str, tuple[int, dict[str, Any]]]:
+        """By agency id: the agency's place in the batch, and its Agency sheet fields."""
+        return {
+            key[0]: (place, dict(zip(AGENCY_PART, key, strict=True)))
+            for key, place in zip(self.keys["agency"], self.places, strict=True)
+        }
 
     def frame(self) -> pd.DataFrame:
         if len(self.numbers) == 0:
@@ -205,7 +217,8 @@ class ObservationFrame:
             for i, name in enumerate(names):
                 # Python lists, so that pandas infers each column's type as it would
                 # from rows of values (text, text with gaps, all-missing, dates).
-                columns[name] = _as_objects([k[i] for k in keys])[codes].tolist()
+                if name in OBSERVATION_COLUMNS:
+                    columns[name] = _as_objects([k[i] for k in keys])[codes].tolist()
         for i, name in enumerate(NUMBERS):
             columns[name] = self.numbers[:, i]
         return pd.DataFrame({c: columns[c] for c in OBSERVATION_COLUMNS})

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from cipms_cli.batch.spool import Span, Spool
-from cipms_cli.output.formats import csv_lines
+from cipms_cli.output.formats import csv_record_lines
 
 Row = dict[str, Any]
 HEADER = struct.Struct("<II")  # the agency's place, the chunk's size
@@ -31,32 +31,33 @@ def encode_part(chunks: Iterable[tuple[int, bytes]]) -> bytes:
 def rows_chunk(records: list[Row], columns: list[str], encode_csv: bool) -> bytes:
     """One agency's rows of a part: CSV text, or the records pickled."""
     if encode_csv:
-        return "".join(csv_lines([r.get(c) for c in columns] for r in records)).encode()
+        return "".join(csv_record_lines(records, columns)).encode()
     return pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class PartedTable:
-    def __init__(self, encoded_csv: bool) -> None:
+    def __init__(self, spool: Spool, encoded_csv: bool) -> None:
+        self._spool = spool
         self.encoded_csv = encoded_csv
         self._parts: list[Span] = []
 
-    def add(self, part: bytes, spool: Spool) -> None:
+    def add(self, part: bytes) -> None:
         if part:
-            self._parts.append(spool.put(part))
+            self._parts.append(self._spool.put(part))
 
-    def csv_text(self, spool: Spool) -> Iterator[str]:
+    def csv_text(self) -> Iterator[str]:
         """The table's CSV lines, a chunk (an agency's lines in one part) at a time."""
         assert self.encoded_csv, "the batch was run for records, not encode_csv"
-        return (chunk.decode() for chunk in self._chunks(spool))
+        return (chunk.decode() for chunk in self._chunks())
 
-    def records(self, spool: Spool) -> Iterator[Row]:
+    def records(self) -> Iterator[Row]:
         assert not self.encoded_csv, "the batch was run for encode_csv, not records"
-        for chunk in self._chunks(spool):
+        for chunk in self._chunks():
             yield from pickle.loads(chunk)
 
-    def _chunks(self, spool: Spool) -> Iterator[bytes]:
+    def _chunks(self) -> Iterator[bytes]:
         """Every chunk, by agency place, then by part."""
-        readers = [_read(i, span, spool) for i, span in enumerate(self._parts)]
+        readers = [_read(i, span, self._spool) for i, span in enumerate(self._parts)]
         return (chunk for _, _, chunk in heapq.merge(*readers))
 
 

@@ -67,8 +67,9 @@ class BatchResult:
     spool: Spool = field(default_factory=Spool)  # where returns, facts and rows wait
     agencies: SpooledList[AgencyFacts] = field(init=False)  # sorted by id
     scores: SpooledMap[AgencyScore] = field(init=False)
-    rows: dict[str, AgencyRows] = field(default_factory=dict)  # each agency's results, scores
-    agency_benchmarks: PartedTable = field(default_factory=lambda: PartedTable(False))
+    # each agency's results and scores rows, by id, in the order of ``agencies``
+    rows: dict[str, AgencyRows] = field(default_factory=dict)
+    agency_benchmarks: PartedTable = field(init=False)
     as_of: dict[str, dt.date | None] = field(default_factory=dict)
     problems: list[BatchProblem] = field(default_factory=list)
     # per agency: its indicators outside the funnel limits, favourably and unfavourably
@@ -76,10 +77,12 @@ class BatchResult:
     period_summary: pd.DataFrame = field(default_factory=pd.DataFrame)
     rollups: pd.DataFrame = field(default_factory=pd.DataFrame)
     as_of_text: str | None = None
+    encoded_csv: bool = False  # the per-agency tables as CSV lines, not records
 
     def __post_init__(self) -> None:
         self.agencies = SpooledList(self.spool)
         self.scores = SpooledMap(self.spool)
+        self.agency_benchmarks = PartedTable(self.spool, self.encoded_csv)
 
     def count(self, status: FileStatus) -> int:
         return sum(f.status is status for f in self.files)
@@ -109,7 +112,7 @@ def run_batch(
     ``encode_csv`` each agency's results and scores rows come as CSV lines, for a
     caller that writes CSV (tables.csv_table), and not as records.
     """
-    result = BatchResult([], as_of_text=as_of)
+    result = BatchResult([], as_of_text=as_of, encoded_csv=encode_csv)
     combiner = Combiner(result.spool)
     with Workers(jobs if len(paths) > 1 else 1) as workers:
         for ret in workers.read(paths):
@@ -124,7 +127,7 @@ def run_batch(
                 result.agencies.append(AgencyFacts.of(agency))
             return result
         observations = _score_all(result, combiner, workers, encode_csv)
-        _benchmark(result, observations, workers, encode_csv)
+        _benchmark(result, observations, workers)
     return result
 
 
@@ -152,19 +155,12 @@ def _score_all(
     return observations
 
 
-def _benchmark(
-    result: BatchResult, observations: ObservationTable, workers: Workers, encode_csv: bool
-) -> None:
+def _benchmark(result: BatchResult, observations: ObservationTable, workers: Workers) -> None:
     """Benchmark the agencies a few indicators at a time (``BENCHMARK_ROWS`` figures), in
     the workers, so that the frames made on the way stay the same size however many
     returns there are, and are not the main process's. The agency benchmarks wait in the
     spool, a part at a time."""
-    agencies = {a.agency_id: (place, a.fields()) for place, a in enumerate(result.agencies)}
-    tasks = (
-        (part, {key[0]: agencies[key[0]] for key in part.keys["agency"]}, encode_csv)
-        for part in observations.frames(BENCHMARK_ROWS)
-    )
-    result.agency_benchmarks = PartedTable(encode_csv)
+    tasks = ((part, result.encoded_csv) for part in observations.frames(BENCHMARK_ROWS))
     summaries, rollups = [], []
     for done in workers.in_order(benchmark_frame, tasks, BENCHMARK_TASKS_PER_JOB):
         result.problems.extend(done.problems)
@@ -173,7 +169,7 @@ def _benchmark(
         for agency_id, (better, worse) in done.funnel.items():
             before = result.funnel.get(agency_id, (0, 0))
             result.funnel[agency_id] = (before[0] + better, before[1] + worse)
-        result.agency_benchmarks.add(done.agency_benchmarks, result.spool)
+        result.agency_benchmarks.add(done.agency_benchmarks)
     result.problems.sort(key=BatchProblem.sort_key)
     result.period_summary = _joined(summaries)  # frames come by indicator id, as it sorts
     result.rollups = _joined(rollups, ["dimension", "group", *benchmark.PERIOD_KEYS])

@@ -15,7 +15,7 @@ import pickle
 import tempfile
 from array import array
 from collections.abc import Iterator, Mapping, Sequence
-from typing import NamedTuple, TypeVar, overload
+from typing import Any, NamedTuple, TypeVar, overload
 
 T = TypeVar("T")
 
@@ -41,6 +41,12 @@ class Spool:
         self._file.seek(span.offset)
         return self._file.read(span.size)
 
+    def put_object(self, item: object) -> Span:
+        return self.put(pickle.dumps(item, pickle.HIGHEST_PROTOCOL))
+
+    def get_object(self, span: Span) -> Any:
+        return pickle.loads(self.get(span))
+
     def close(self) -> None:
         self._file.close()
 
@@ -57,7 +63,7 @@ class SpooledList(Sequence[T]):
         self._spans = array("Q")  # offset, size of each item
 
     def append(self, item: T) -> None:
-        self._spans.extend(self._spool.put(pickle.dumps(item, pickle.HIGHEST_PROTOCOL)))
+        self._spans.extend(self._spool.put_object(item))
 
     def __len__(self) -> int:
         return len(self._spans) // 2
@@ -76,7 +82,7 @@ class SpooledList(Sequence[T]):
         if not 0 <= index < len(self):
             raise IndexError(index)
         span = Span(self._spans[2 * index], self._spans[2 * index + 1])
-        item: T = pickle.loads(self._spool.get(span))
+        item: T = self._spool.get_object(span)
         return item
 
 

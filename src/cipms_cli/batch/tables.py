@@ -23,7 +23,7 @@ from cipms_cli.batch.frame_rows import frame_rows
 from cipms_cli.batch.returns import FileStatus, FileSummary
 from cipms_cli.batch.run import BatchResult
 from cipms_cli.batch.scored import LSA_PREFIX
-from cipms_cli.output.formats import csv_lines
+from cipms_cli.output.formats import csv_lines, csv_record_lines
 
 SCHEMA_VERSION = 1
 Row = dict[str, Any]
@@ -63,7 +63,7 @@ def csv_table(result: BatchResult, name: str) -> tuple[list[str], Iterable[str]]
     if name == "results":
         return RESULTS_COLUMNS, _results_text(result)
     if name == "agency_benchmarks":
-        return AGENCY_BENCHMARKS_COLUMNS, result.agency_benchmarks.csv_text(result.spool)
+        return AGENCY_BENCHMARKS_COLUMNS, result.agency_benchmarks.csv_text()
     if name == "scores":
         extra = _learner_columns(
             score.learners
@@ -76,18 +76,18 @@ def csv_table(result: BatchResult, name: str) -> tuple[list[str], Iterable[str]]
         columns = columns_of(name, list(rows))
     else:  # fixed columns: the rows can be made as they are written
         rows, columns = _BUILDERS[name](result), TABLES[name]
-    return columns, csv_lines([row.get(c) for c in columns] for row in rows)
+    return columns, csv_record_lines(rows, columns)
 
 
 def _results_text(result: BatchResult) -> Iterator[str]:
-    for agency in result.agencies:
-        yield result.rows[agency.agency_id].results.csv_text(result.spool)
+    for rows in result.rows.values():
+        yield rows.results.csv_text(result.spool)
 
 
 def _scores_lines(result: BatchResult, extra: list[str]) -> Iterator[str]:
-    for agency in result.agencies:
-        lines = result.rows[agency.agency_id].scores.csv_lines(result.spool)
-        score = result.scores.get(agency.agency_id)
+    for agency_id, rows in result.rows.items():
+        lines = rows.scores.csv_lines(result.spool)
+        score = result.scores.get(agency_id)
         if not extra or score is None:
             yield from lines
             continue
@@ -157,8 +157,8 @@ def problems_rows(result: BatchResult) -> list[Row]:
 def _agency_records(result: BatchResult, table: Callable[[AgencyRows], Rows]) -> list[Row]:
     """A per-agency table's records, agency by agency (agencies come sorted by id)."""
     records = []
-    for agency in result.agencies:
-        rows = table(result.rows[agency.agency_id])
+    for agency_rows in result.rows.values():
+        rows = table(agency_rows)
         assert not rows.encoded, "the batch was run for records, not encode_csv"
         records.extend(rows.records)
     return records
@@ -199,6 +199,6 @@ _BUILDERS: dict[str, Callable[[BatchResult], Iterable[Row]]] = {
     "scores": lambda result: _agency_records(result, lambda rows: rows.scores),
     "agencies": agencies_rows,
     "benchmarks": lambda result: frame_rows(result.period_summary, BENCHMARKS_COLUMNS),
-    "agency_benchmarks": lambda result: result.agency_benchmarks.records(result.spool),
+    "agency_benchmarks": lambda result: result.agency_benchmarks.records(),
     "rollups": lambda result: frame_rows(result.rollups, ROLLUPS_COLUMNS),
 }

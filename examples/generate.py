@@ -28,6 +28,7 @@ if (_SRC / "cipms_cli").is_dir():
     sys.path.insert(0, str(_SRC))  # use this checkout's cipms_cli, installed or not
 
 from cipms_cli import sample  # noqa: E402
+from cipms_cli.output.xlsx_file import workbook_bytes  # noqa: E402
 from cipms_cli.sample import Table  # noqa: E402
 
 RETURNS_SEED = 20250701
@@ -161,7 +162,7 @@ class Planted:
 
 def save(wb: Any, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    sample.save_reproducible(wb, path)
+    path.write_bytes(workbook_bytes(wb))
 
 
 def header_row(table: Table) -> int:

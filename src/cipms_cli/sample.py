@@ -2,8 +2,8 @@
 
 ``build_sample_workbook()`` returns the workbook that ``cipms init --example`` writes and
 that ``examples/generate.py`` saves as ``examples/literacy-agency.xlsx``. All data comes
-from fixed seeds, so every call gives the same content; ``save_reproducible`` writes it
-with fixed timestamps so the same content always gives the same bytes.
+from fixed seeds, so every call gives the same content, and ``output.xlsx_file`` saves the
+same content as the same bytes.
 
 The agency, its learners and every number are invented.
 """
@@ -11,25 +11,19 @@ The agency, its learners and every number are invented.
 from __future__ import annotations
 
 import datetime as dt
-import io
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from os import PathLike
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
-from openpyxl.writer.excel import ExcelWriter
 
 from cipms_cli.workbook import contract
 
 SEED = 20250630
-FIXED_TIMESTAMP = dt.datetime(2026, 1, 1)
 DATE_FORMAT = "yyyy-mm-dd"
 
 AGENCY: dict[str, Any] = {
@@ -702,15 +696,13 @@ def _shown_length(value: Any) -> int:
 
 
 def tables_to_workbook(tables: Sequence[Table], *, styled: bool = True) -> Workbook:
-    """A workbook with one sheet per table, with fixed document properties."""
+    """A workbook with one sheet per table."""
     wb = Workbook()
     wb.remove(wb.active)
     for table in tables:
         write_table(wb.create_sheet(table.sheet), table, styled=styled)
     wb.properties.creator = "cipms"
     wb.properties.lastModifiedBy = "cipms"
-    wb.properties.created = FIXED_TIMESTAMP
-    wb.properties.modified = FIXED_TIMESTAMP
     return wb
 
 
@@ -759,25 +751,3 @@ def sample_tables() -> list[Table]:
 def build_sample_workbook() -> Workbook:
     """The sample workbook (the same as examples/literacy-agency.xlsx)."""
     return tables_to_workbook(sample_tables())
-
-
-def save_reproducible(wb: Workbook, target: str | PathLike[str] | IO[bytes]) -> None:
-    """Save ``wb`` so that the same workbook always gives byte-for-byte the same file.
-
-    ``Workbook.save`` stamps the current time into the document properties and the zip
-    entries; this keeps ``wb.properties.modified`` as set and dates every entry 1980-01-01.
-    """
-    raw = io.BytesIO()
-    ExcelWriter(wb, zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, allowZip64=True)).save()
-    out = io.BytesIO()
-    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.create_system = 3
-            entry.external_attr = 0o644 << 16
-            dst.writestr(entry, src.read(info.filename))
-    if isinstance(target, str | PathLike):
-        Path(target).write_bytes(out.getvalue())
-    else:
-        target.write(out.getvalue())

@@ -146,10 +146,9 @@ def _latest_rows(rows: list[Row], keys: tuple[str, ...]) -> list[Row]:
 def xlsx_bytes(result: BatchResult, tables: dict[str, list[Row]]) -> bytes:
     from openpyxl import Workbook
 
-    from cipms_cli.workbook.blank import FIXED_TIMESTAMP
+    from cipms_cli.output.xlsx_file import workbook_bytes
 
     wb = Workbook()
-    wb.properties.created = wb.properties.modified = FIXED_TIMESTAMP
     sheet = wb.active
     assert sheet is not None
     sheet.title = "Summary"
@@ -157,9 +156,7 @@ def xlsx_bytes(result: BatchResult, tables: dict[str, list[Row]]) -> bytes:
     for name, rows in tables.items():
         _table_sheet(wb.create_sheet(name), rows, columns_of(name, rows))
     _charts(wb, sheet, tables)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(wb)
 
 
 MAX_WIDTH = 50

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from typing import Any
 
@@ -111,10 +110,10 @@ def scorecard_xlsx(card: Scorecard) -> bytes:
     from openpyxl.styles import Font, PatternFill
 
     from cipms_cli.output.safe import xlsx_text
-    from cipms_cli.workbook.blank import FIXED_TIMESTAMP, style_header
+    from cipms_cli.output.xlsx_file import workbook_bytes
+    from cipms_cli.workbook.blank import style_header
 
     wb = Workbook()
-    wb.properties.created = wb.properties.modified = FIXED_TIMESTAMP
     ws = wb.active
     assert ws is not None
     ws.title = "Scorecard"
@@ -176,6 +175,4 @@ def scorecard_xlsx(card: Scorecard) -> bytes:
         from cipms_cli.output.learners import add_learners_sheet
 
         add_learners_sheet(wb, card.learners)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(wb)

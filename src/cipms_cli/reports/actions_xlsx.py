@@ -15,6 +15,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from cipms_cli.output.xlsx_file import workbook_bytes
 from cipms_cli.reports.xlsx_parts import (
     BOLD,
     FAIL_FILL,
@@ -23,7 +24,6 @@ from cipms_cli.reports.xlsx_parts import (
     new_workbook,
     put,
     put_row,
-    to_bytes,
 )
 from cipms_cli.workbook.blank import DATA_ROWS, TITLE_FONT, add_list_validation, style_header
 from cipms_cli.workbook.contract import ActionStatus
@@ -181,4 +181,4 @@ def blank_action_plan() -> bytes:
     assert first is not None
     add_instructions(wb, first)
     add_actions_sheet(wb, [], [], None)
-    return to_bytes(wb)
+    return workbook_bytes(wb)

@@ -15,6 +15,7 @@ from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Alignment
 from openpyxl.worksheet.worksheet import Worksheet
 
+from cipms_cli.output.xlsx_file import workbook_bytes
 from cipms_cli.reports.actions_xlsx import add_actions_sheet, add_instructions
 from cipms_cli.reports.xlsx_parts import (
     BOLD,
@@ -32,7 +33,6 @@ from cipms_cli.reports.xlsx_parts import (
     put,
     put_row,
     title_block,
-    to_bytes,
     wrap_rows,
 )
 from cipms_cli.values import yes_no
@@ -89,7 +89,7 @@ def plan_xlsx(context: dict[str, Any]) -> bytes:
     _ranking_sheet(wb.create_sheet("Ranking"), plan)
     add_instructions(wb, heading=f"Improvement plan: {context['title']}")
     wb.move_sheet(charts.ws, offset=len(wb.sheetnames))
-    return to_bytes(wb)
+    return workbook_bytes(wb)
 
 
 def _subtitle(context: dict[str, Any]) -> str:

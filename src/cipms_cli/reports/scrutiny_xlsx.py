@@ -14,6 +14,7 @@ from openpyxl.formatting.rule import CellIsRule
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from cipms_cli.output.xlsx_file import workbook_bytes
 from cipms_cli.reports.xlsx_parts import (
     BOLD,
     CONCERN_FILL,
@@ -28,7 +29,6 @@ from cipms_cli.reports.xlsx_parts import (
     put,
     put_row,
     title_block,
-    to_bytes,
     wrap_rows,
 )
 from cipms_cli.values import yes_no
@@ -82,7 +82,7 @@ def scrutiny_xlsx(context: dict[str, Any]) -> bytes:
 
         add_learners_sheet(wb, context["learners"])
     wb.move_sheet(charts.ws, offset=len(wb.sheetnames))
-    return to_bytes(wb)
+    return workbook_bytes(wb)
 
 
 def _headline(ws: Worksheet, context: dict[str, Any]) -> None:

@@ -7,7 +7,6 @@ sits on a visible "Chart data" sheet.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -18,7 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cipms_cli.output.safe import xlsx_text
-from cipms_cli.workbook.blank import FIXED_TIMESTAMP, TITLE_FONT, style_header
+from cipms_cli.workbook.blank import TITLE_FONT, style_header
 
 WRAP = Alignment(wrap_text=True, vertical="top")
 TOP = Alignment(vertical="top")
@@ -43,7 +42,6 @@ CHART_DATA = "Chart data"
 def new_workbook() -> Workbook:
     wb = Workbook()
     wb.properties.creator = "cipms"
-    wb.properties.created = wb.properties.modified = FIXED_TIMESTAMP
     return wb
 
 
@@ -52,12 +50,6 @@ def first_sheet(wb: Workbook, title: str) -> Worksheet:
     assert ws is not None
     ws.title = title
     return ws
-
-
-def to_bytes(wb: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
 
 
 def put(ws: Worksheet, row: int, column: int, value: Any, number_format: str | None = None) -> Any:

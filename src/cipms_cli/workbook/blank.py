@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from enum import StrEnum
 
 from openpyxl import Workbook
@@ -21,7 +20,6 @@ HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 REQUIRED_FILL = PatternFill("solid", fgColor="C00000")
 TITLE_FONT = Font(bold=True, size=14)
-FIXED_TIMESTAMP = dt.datetime(2026, 1, 1)
 
 DROPDOWNS: dict[str, type[StrEnum]] = {
     "direction": Direction,
@@ -123,7 +121,6 @@ def _instructions(wb: Workbook) -> None:
 def build_blank_workbook() -> Workbook:
     wb = Workbook()
     wb.properties.creator = "cipms"
-    wb.properties.created = wb.properties.modified = FIXED_TIMESTAMP
     _instructions(wb)
     for spec in SHEETS:
         if spec.layout is Layout.TABLE:

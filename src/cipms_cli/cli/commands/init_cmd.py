@@ -20,10 +20,9 @@ def init(
 ) -> None:
     """Write a blank workbook (or the sample) with every sheet, dropdowns and instructions."""
     with console.handled():
-        import io
-
         from cipms_cli.errors import UsageError
         from cipms_cli.output.atomic import write_bytes
+        from cipms_cli.output.xlsx_file import workbook_bytes
 
         if path.suffix.lower() != ".xlsx":
             raise UsageError(f"{path}: the workbook name must end in .xlsx")
@@ -37,9 +36,7 @@ def init(
             from cipms_cli.workbook.blank import build_blank_workbook
 
             wb = build_blank_workbook()
-        buffer = io.BytesIO()
-        wb.save(buffer)
-        write_bytes(path, buffer.getvalue())
+        write_bytes(path, workbook_bytes(wb))
         kind = "sample" if example else "blank"
         console.err(f"wrote {kind} workbook {path}; next: cipms validate {path}")
         raise typer.Exit(ExitCode.OK)

@@ -338,3 +338,21 @@ def test_calamine_already_converts_1904_dates():
     assert rows[1][0] == 45000.0
     xls_rows = calamine_rows(hostile.xls({"S": [(0, 0, 43904.0)]}, date1904=True), "S")
     assert xls_rows[0][0] == dt.date(2024, 3, 15)
+
+
+@pytest.mark.parametrize("make", [workbook_1904, report_workbook])
+def test_opening_reuses_the_guards_sheets_with_the_same_result(make):
+    """open_bytes hands the sheets the guard read to the scan and the 1904 flag."""
+    from cipms_cli.workbook.guard import sniff_package
+    from cipms_cli.workbook.reader import open_bytes
+
+    data = make()
+    sniffed = sniff_package(data, "book.xlsx")
+    assert sniffed.ooxml is not None
+    assert [s.name for s in sniffed.ooxml.sheets] == CalamineWorkbook.from_object(
+        io.BytesIO(data)
+    ).sheet_names
+    book = open_bytes(data, "book.xlsx")
+    assert book.flags == scan_cells(data, "xlsx")
+    assert book.date1904 is uses_1904_dates(data, "xlsx")
+    assert sniff_package(hostile.xls(), "book.xls").ooxml is None

@@ -33,6 +33,7 @@ from cipms_cli.workbook.guard import (
     CfbError,
     CompoundFile,
     OoxmlStructureError,
+    OoxmlWorkbook,
     XlsGlobals,
     find_member,
     iter_biff_records,
@@ -56,15 +57,18 @@ class CellFlag:
     detail: str  # e.g. "#DIV/0!", the formula text, or the merged range "A1:C1"
 
 
-def scan_cells(data: bytes, kind: str, *, name: str | None = None) -> dict[str, list[CellFlag]]:
+def scan_cells(
+    data: bytes, kind: str, *, name: str | None = None, ooxml: OoxmlWorkbook | None = None
+) -> dict[str, list[CellFlag]]:
     """Map each sheet name (as python-calamine reports it) to its flags, sorted by row, col.
 
-    ``kind`` is what ``guard.sniff`` returned; ``name`` only labels errors. Raises
-    UnreadableInput (corrupt-file) when a part cannot be unpacked or parsed.
+    ``kind`` is what ``guard.sniff`` returned, and ``ooxml`` the sheets it read, if any;
+    ``name`` only labels errors. Raises UnreadableInput (corrupt-file) when a part cannot
+    be unpacked or parsed.
     """
     with _unscannable_as_corrupt(name):
         if kind in ("xlsx", "xlsm"):
-            return _scan_ooxml(data)
+            return _scan_ooxml(data, ooxml)
         if kind == "ods":
             return _scan_ods(data)
         if kind == "xls":
@@ -132,9 +136,9 @@ class _NeedsParsing(Exception):
     """The sheet's markup is unusual enough that only an XML parser should judge it."""
 
 
-def _scan_ooxml(data: bytes) -> dict[str, list[CellFlag]]:
+def _scan_ooxml(data: bytes, ooxml: OoxmlWorkbook | None) -> dict[str, list[CellFlag]]:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        workbook = read_ooxml_workbook(archive)
+        workbook = ooxml or read_ooxml_workbook(archive)
         result: dict[str, list[CellFlag]] = {}
         for sheet in workbook.sheets:
             if sheet.kind != "worksheet" or sheet.member is None:

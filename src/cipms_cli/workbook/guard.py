@@ -170,18 +170,31 @@ def _empty_file(name: str) -> UnreadableInput:
 # --- sniff ----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Sniffed:
+    kind: str  # "xlsx", "xlsm", "xls" or "ods"
+    # An xlsx or xlsm's sheets, as the guard read them to check that one is a worksheet:
+    # the cell scan and the 1904 flag reuse them rather than reading the package again.
+    ooxml: OoxmlWorkbook | None = None
+
+
 def sniff(data: bytes, name: str) -> str:
     """Return what ``data`` really is ("xlsx", "xlsm", "xls" or "ods"), whatever its name says.
 
     Raises UnreadableInput (codes: empty-file, not-a-spreadsheet, unsupported-format,
     corrupt-file, encrypted-workbook, zip-bomb, unsafe-xml, empty-workbook).
     """
+    return sniff_package(data, name).kind
+
+
+def sniff_package(data: bytes, name: str) -> Sniffed:
+    """``sniff``, with the sheets of an OOXML package that it read on the way."""
     if not data:
         raise _empty_file(name)
     if data.startswith((ZIP_MAGIC, EMPTY_ZIP_MAGIC)):
         return _sniff_zip(data, name)
     if data.startswith(CFB_MAGIC):
-        return _sniff_cfb(data, name)
+        return Sniffed(_sniff_cfb(data, name))
     raise _refuse(
         "not-a-spreadsheet",
         f"this is not a spreadsheet, it looks like {describe(data)}; {_RESAVE}",
@@ -249,7 +262,7 @@ def _describe_text(text: str) -> str:
 # --- zip containers (xlsx, xlsm, ods) -------------------------------------------------------
 
 
-def _sniff_zip(data: bytes, name: str) -> str:
+def _sniff_zip(data: bytes, name: str) -> Sniffed:
     with _open_zip(data, name) as archive:
         infos = archive.infolist()
         _refuse_zip_bomb(infos, name)
@@ -258,9 +271,8 @@ def _sniff_zip(data: bytes, name: str) -> str:
         kind = _zip_kind(archive, name)
         if kind == "ods":
             _refuse_empty_ods(archive, name)
-        else:
-            _refuse_empty_ooxml(archive, name)
-    return kind
+            return Sniffed(kind)
+        return Sniffed(kind, _refuse_empty_ooxml(archive, name))
 
 
 def _open_zip(data: bytes, name: str) -> zipfile.ZipFile:
@@ -578,7 +590,7 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _refuse_empty_ooxml(archive: zipfile.ZipFile, name: str) -> None:
+def _refuse_empty_ooxml(archive: zipfile.ZipFile, name: str) -> OoxmlWorkbook:
     try:
         workbook = read_ooxml_workbook(archive)
     except OoxmlStructureError as exc:
@@ -590,6 +602,7 @@ def _refuse_empty_ooxml(archive: zipfile.ZipFile, name: str) -> None:
     for sheet in worksheets:
         if sheet.member is None:
             raise _corrupt(f"sheet '{sheet.name}' is listed but its part is missing", name)
+    return workbook
 
 
 def _empty_workbook(detail: str, name: str) -> UnreadableInput:

@@ -18,7 +18,7 @@ from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from cipms_cli.errors import UnreadableInput
 from cipms_cli.workbook.cellscan import CellFlag, scan_cells, uses_1904_dates
-from cipms_cli.workbook.guard import load_input, sniff
+from cipms_cli.workbook.guard import Sniffed, load_input, sniff_package
 
 Cell = Any
 T = TypeVar("T")
@@ -133,20 +133,23 @@ def open_workbook(source: str) -> RawWorkbook:
 
 
 def open_bytes(data: bytes, name: str) -> RawWorkbook:
-    kind = sniff(data, name)
+    sniffed = sniff_package(data, name)
+    kind = sniffed.kind
     # python-calamine releases the GIL while it parses, so on a large file the cell scan
     # runs beside it (RawWorkbook.flags waits for it). A small file is scanned at once: a
     # thread would cost more than it saves, and batch workers already keep the cores busy.
     if len(data) >= _SCAN_IN_THREAD_BYTES:
-        flags = _in_background("cipms-cellscan", scan_cells, data, kind, name=name)
+        flags = _in_background(
+            "cipms-cellscan", scan_cells, data, kind, name=name, ooxml=sniffed.ooxml
+        )
     else:
         flags = Future()
-        flags.set_result(scan_cells(data, kind, name=name))
-    return _open_book(data, name, kind, flags)
+        flags.set_result(scan_cells(data, kind, name=name, ooxml=sniffed.ooxml))
+    return _open_book(data, name, sniffed, flags)
 
 
 def _open_book(
-    data: bytes, name: str, kind: str, flags: Future[dict[str, list[CellFlag]]]
+    data: bytes, name: str, sniffed: Sniffed, flags: Future[dict[str, list[CellFlag]]]
 ) -> RawWorkbook:
     book = _calamine(data, name)
     if not book.sheet_names:
@@ -158,11 +161,15 @@ def _open_book(
     }
     return RawWorkbook(
         path=name,
-        kind=kind,
+        kind=sniffed.kind,
         sheet_names=list(book.sheet_names),
         hidden=hidden,
         _flags=flags,
-        date1904=uses_1904_dates(data, kind, name=name),
+        date1904=(
+            sniffed.ooxml.date1904
+            if sniffed.ooxml
+            else uses_1904_dates(data, sniffed.kind, name=name)
+        ),
         _book=book,
         _data=data,
     )

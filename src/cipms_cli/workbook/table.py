@@ -38,9 +38,15 @@ def find_header_row(rows: list[list[Any]], spec: SheetSpec) -> int | None:
     """0-based index of the row that best matches the sheet's columns, or None."""
     best, best_score = None, 0
     for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        # Only a filled text cell can match a header, and an earlier row wins a tie: a row
+        # with too few of them cannot win, and a row that matches every column ends the search.
+        if sum(1 for v in row if isinstance(v, str) and v) <= best_score:
+            continue
         score = _header_matches(row, spec.header_lookup)
         if score > best_score:
             best, best_score = i, score
+            if score == len(spec.columns):
+                break
     return best
 
 

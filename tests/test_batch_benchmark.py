@@ -234,3 +234,54 @@ def test_a_tie_between_definitions_is_broken_alphabetically():
     assert set(harmonised["direction"]) == {"decrease"}
     assert "decrease for AG02; increase for AG01" in problem.message
     assert "compared as decrease" in problem.message
+
+
+# --- frames the batch never makes but a caller of the library might ------------------
+
+
+def test_a_row_without_a_value_is_neither_counted_nor_ranked():
+    from cipms_cli.batch.frame_rows import frame_rows
+
+    obs = observations([10, 30, 20])
+    obs.loc[obs["agency_id"] == "AG02", "value"] = float("nan")
+    out = benchmark.rank_and_flag(obs).set_index("agency_id")
+    assert out["agencies"].to_dict() == {"AG01": 2, "AG02": 2, "AG03": 2}
+    assert out.loc["AG01", "rank"] == 2 and out.loc["AG03", "rank"] == 1
+    assert pd.isna(out.loc["AG02", "rank"])
+    assert out.loc["AG01", "network_median"] == 15.0
+    (summary,) = benchmark.period_summary(benchmark.rank_and_flag(obs)).to_dict("records")
+    assert summary["agencies"] == 2
+    rows = list(frame_rows(out.reset_index(), ["agency_id", "rank"]))
+    assert rows == [
+        {"agency_id": "AG01", "rank": 2},
+        {"agency_id": "AG02", "rank": None},
+        {"agency_id": "AG03", "rank": 1},
+    ]
+
+
+def test_a_row_without_a_period_is_not_ranked():
+    obs = observations([10, 30, 20])
+    obs.loc[obs["agency_id"] == "AG03", "ordinal"] = None
+    out = benchmark.rank_and_flag(obs).set_index("agency_id")
+    assert out.loc[["AG01", "AG02"], "rank"].tolist() == [2, 1]
+    assert pd.isna(out.loc["AG03", "rank"])
+
+
+def test_a_region_missing_as_pandas_na_rolls_up_as_not_given():
+    obs = observations([1, 2], regions=["North", None])
+    obs["region"] = obs["region"].astype("string")  # the missing one becomes pd.NA
+    rolled = benchmark.rollups(obs)
+    regions = rolled[rolled["dimension"] == "region"]
+    assert regions["group"].tolist() == [benchmark.NOT_GIVEN, "North"]
+
+
+def test_a_missing_definition_is_not_a_disagreement():
+    obs = observations([1, 2, 3])
+    obs.loc[obs["agency_id"] == "AG03", "direction"] = None
+    obs.loc[obs["agency_id"] == "AG02", "unit"] = float("nan")
+    obs["name"] = None
+    harmonised, problems = benchmark.harmonise_definitions(obs)
+    assert problems == []
+    assert set(harmonised["direction"]) == {"increase"}
+    assert set(harmonised["unit"]) == {"count"}
+    assert harmonised["name"].isna().all()

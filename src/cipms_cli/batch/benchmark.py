@@ -36,10 +36,13 @@ def harmonise_definitions(obs: pd.DataFrame) -> tuple[pd.DataFrame, list[BatchPr
         column: _counts_per_indicator(codes, per_agency[column], len(indicators))
         for column in DEFINITION_COLUMNS
     }
-    chosen: dict[str, dict[str, str]] = {column: {} for column in DEFINITION_COLUMNS}
+    chosen: dict[str, dict[str, str | None]] = {column: {} for column in DEFINITION_COLUMNS}
     for code, indicator_id in enumerate(indicators):
         for column in DEFINITION_COLUMNS:
             used = counts[column][code]
+            if not used:
+                chosen[column][str(indicator_id)] = None
+                continue
             value = min(used, key=lambda v: (-used[v], v))
             chosen[column][str(indicator_id)] = value
             if len(used) > 1 and column != "name":
@@ -59,11 +62,18 @@ def _counts_per_indicator(
 ) -> list[Counter[str]]:
     """For each indicator code, how many agencies give each value (as text)."""
     per_indicator: list[Counter[str]] = [Counter() for _ in range(indicators)]
-    texts = [str(v) for v in values.to_numpy(dtype=object)]
+    texts = [None if _is_missing(v) else str(v) for v in values.to_numpy(dtype=object)]
     for (code, text), count in Counter(zip(codes.tolist(), texts, strict=True)).items():
-        if code >= 0:  # a missing indicator id is in no group, as in pandas
+        # A missing indicator id is in no group, as in pandas; a missing definition is no
+        # definition to agree or disagree with.
+        if code >= 0 and text is not None:
             per_indicator[code][text] = count
     return per_indicator
+
+
+def _is_missing(value: object) -> bool:
+    """None, NaN or pandas' NA (whose ``!=`` cannot be asked as a yes or no)."""
+    return value is None or value is pd.NA or value != value
 
 
 def _across_agencies_problem(
@@ -102,15 +112,20 @@ def rank_and_flag(obs: pd.DataFrame) -> pd.DataFrame:
     periods, _ = _periods(out)
     value = out["value"]
     score = value * np.where(out["direction"] == "decrease", -1.0, 1.0)
-    out["agencies"] = value.groupby(periods).transform("size")
-    out["rank"] = score.groupby(periods).rank(method="min", ascending=False).astype(int)
+    # A row without a value or a period key (validation lets none through; a caller of the
+    # library might) is not counted or ranked, and has no rank.
+    out["agencies"] = _whole_numbers(value.groupby(periods).transform("count"))
+    out["rank"] = _whole_numbers(score.groupby(periods).rank(method="min", ascending=False))
     average = score.groupby(periods).rank(method="average", ascending=True)
     out["percentile"] = ((average - 1) / (out["agencies"] - 1) * 100).where(out["agencies"] > 1)
     out["network_median"] = value.groupby(periods).transform("median")
-    # Every row has a period from here on: a row without one has no rank, and .astype(int)
-    # has failed on it.
     _add_funnel(out, periods)
     return out
+
+
+def _whole_numbers(counts: pd.Series) -> pd.Series:
+    """Integers, with pandas' missing-value integers only where some are missing."""
+    return counts.astype(int) if counts.notna().all() else counts.astype("Int64")
 
 
 AGENCY_PERIOD_EXTRA = [
@@ -139,6 +154,8 @@ def _add_funnel(out: pd.DataFrame, periods: np.ndarray) -> None:
     proportion = has_ratio & (num >= 0) & (num <= den)
     # A ratio above 1 (a rate per learner, say) is not binomial: no funnel for that period.
     not_binomial = (has_ratio & ~proportion).groupby(periods).transform("any")
+    # A row without a period is in no group (NaN here), so in no funnel.
+    not_binomial = not_binomial.ne(False)
     eligible = proportion & ~not_binomial
     eligible &= eligible.groupby(periods).transform("sum") >= 2
     pooled_num = num.where(eligible).groupby(periods).transform("sum")
@@ -196,12 +213,17 @@ def _per_group(
     function: Callable[[np.ndarray], float | None], values: np.ndarray, groups: np.ndarray
 ) -> np.ndarray:
     """``function`` of each group's values (in row order), given to each row of the group;
-    NaN where it gives None. ``groups`` numbers the groups 0, 1, 2, … with no gaps."""
-    order = np.argsort(groups, kind="stable")
-    ends = np.flatnonzero(np.diff(groups[order])) + 1
-    results = [function(part) for part in np.split(values[order], ends)]
+    NaN where it gives None. ``groups`` numbers the groups 0, 1, 2, … with no gaps, NaN
+    for a row in no group (it gets NaN)."""
+    known = groups == groups
+    codes = groups[known].astype(np.int64)
+    order = np.argsort(codes, kind="stable")
+    ends = np.flatnonzero(np.diff(codes[order])) + 1
+    results = [function(part) for part in np.split(values[known][order], ends)]
     per_group = np.array([np.nan if r is None else r for r in results], dtype=float)
-    return per_group[groups]
+    out = np.full(len(groups), np.nan)
+    out[known] = per_group[codes]
+    return out
 
 
 def latest_per_agency(ranked: pd.DataFrame) -> pd.DataFrame:
@@ -265,7 +287,7 @@ def period_summary(ranked: pd.DataFrame) -> pd.DataFrame:
             "unit": grouped["unit"].first(),
             "period": grouped["period"].first(),
             "period_end": grouped["period_end"].first(),
-            "agencies": values.size(),
+            "agencies": values.count(),
             "min": values.min(),
             "q1": values.quantile(0.25),
             "median": values.median(),
@@ -324,7 +346,7 @@ def rollups(obs: pd.DataFrame) -> pd.DataFrame:
 
 def _group_names(values: pd.Series) -> list[str]:
     """Each value as text, NOT_GIVEN where it is missing (None or NaN)."""
-    return [NOT_GIVEN if v is None or v != v else str(v) for v in values.to_numpy(dtype=object)]
+    return [NOT_GIVEN if _is_missing(v) else str(v) for v in values.to_numpy(dtype=object)]
 
 
 def _numbered(values: pd.Series) -> np.ndarray:

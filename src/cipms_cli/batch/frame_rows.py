@@ -30,6 +30,10 @@ def _plain_column(column: pd.Series) -> list[Any]:
     if column.dtype.kind == "f":
         return [None if v != v else v for v in values]
     if column.dtype.kind in "iub":
+        if column.hasnans:  # pandas' nullable integers: NA to None
+            return [
+                None if missing else v for v, missing in zip(values, column.isna(), strict=True)
+            ]
         return values
     return [_plain(v) for v in values]
 

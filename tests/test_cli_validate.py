@@ -377,3 +377,33 @@ def test_an_indicator_whose_rows_all_fail_is_not_said_to_have_no_rows(cli, tmp_p
         ("B4", "invalid-period"),
     }
     assert "no-results" not in {w["code"] for w in report["warnings"]}
+
+
+def test_a_period_typed_as_a_text_date_warns_alike_on_both_sheets(cli, tmp_path):
+    # A Results period cell is parsed once for every row holding the same text, and
+    # reported at each of them; an Indicators period cell gets the same words.
+    data = minimal_workbook(
+        cells=[
+            ("Indicators", "H2", "31/03/2026"),
+            ("Results", "B3", "30/06/2024"),
+            ("Results", "B4", "30/06/2024"),
+        ]
+    )
+    path = write(tmp_path, "dates.xlsx", data)
+
+    report = json.loads(cli("validate", path, "-f", "json").stdout)["files"][0]
+
+    safer = "but a real date cell or a period label such as 2024-Q1 is safer"
+    warnings = {(w["sheet"], w["cell"]): w["message"] for w in report["warnings"]}
+    assert warnings == {
+        ("Indicators", "H2"): "'31/03/2026' is a date typed as text; it was read as "
+        f"2026-03-31, in 2026-Q1, {safer}",
+        (
+            "Results",
+            "B3",
+        ): f"'30/06/2024' is a date typed as text; it was read as 2024-06-30, in 2024-Q2, {safer}",
+        (
+            "Results",
+            "B4",
+        ): f"'30/06/2024' is a date typed as text; it was read as 2024-06-30, in 2024-Q2, {safer}",
+    }

@@ -8,7 +8,7 @@ DataFrame per sheet at the end, so a quarterly return's small sheets cost little
 from __future__ import annotations
 
 from collections import namedtuple
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
@@ -60,7 +60,7 @@ def indicators_frame(
             [
                 None
                 if raw is None or freq is None
-                else _parse_period_cell(out, table, idx, column, raw, freq, fiscal)
+                else _parse_period_cell(out, table, partial(_one, idx), column, raw, freq, fiscal)
                 for idx, raw, freq in zip(index, records[column].tolist(), frequencies, strict=True)
             ]
         )
@@ -249,30 +249,39 @@ def _without_repeats(
 def _parse_period_cell(
     out: ProblemCollector,
     table: Table,
-    index: int,
+    records_of: Callable[[], Iterable[int]],
     column: str,
     raw: Any,
     freq: Frequency,
     fiscal: int,
 ) -> Any:
+    """The period a cell names, or None; its problems are reported at each record that
+    ``records_of`` gives (asked only when there is a problem: a Results period cell is
+    parsed once for every record that holds the same text)."""
     try:
         label = label_of(raw)
         period = conform(label, freq, fiscal)
     except PeriodError as exc:
-        out.at(table, index, column, exc.code, str(exc), raw)
+        for index in records_of():
+            out.at(table, index, column, exc.code, str(exc), raw)
         return None
     if label.from_text_date:
-        out.at(
-            table,
-            index,
-            column,
-            "date-as-text",
-            f"'{raw}' is a date typed as text; it was read as {label.day}, but a real date "
-            "cell or a period label such as 2024-Q1 is safer",
-            raw,
-            Severity.WARNING,
-        )
+        for index in records_of():
+            out.at(
+                table,
+                index,
+                column,
+                "date-as-text",
+                f"'{raw}' is a date typed as text; it was read as {label.day}, in {period}, but "
+                "a real date cell or a period label such as 2024-Q1 is safer",
+                raw,
+                Severity.WARNING,
+            )
     return period
+
+
+def _one(index: int) -> tuple[int]:
+    return (index,)
 
 
 # --- Indicators --------------------------------------------------------------
@@ -287,7 +296,7 @@ def _parse_rebase(
     for part in str(raw).replace(";", ",").split(","):
         if part.strip():
             period = _parse_period_cell(
-                out, table, index, "rebase_periods", part.strip(), freq, fiscal
+                out, table, partial(_one, index), "rebase_periods", part.strip(), freq, fiscal
             )
             if period is not None:
                 periods.append(period)
@@ -406,53 +415,22 @@ def _parse_result_periods(
         rows = np.flatnonzero(frequency == freq)
         codes, uniques = pd.factorize(cells[rows], use_na_sentinel=True)
 
-        def rows_of(k: int, rows: Any = rows, codes: Any = codes) -> Any:
-            return records.index[rows[codes == k]]
+        def rows_of(k: int, rows: Any = rows, codes: Any = codes) -> list[int]:
+            return records.index[rows[codes == k]].tolist()
 
         periods = [
-            _parse_one_period(raw, freq, fiscal, records.table, partial(rows_of, k), out)
+            _parse_period_cell(out, records.table, partial(rows_of, k), "period", raw, freq, fiscal)
             for k, raw in enumerate(uniques)
         ]
         # Code -1 (an empty cell) picks the None / NaN appended at the end.
         parsed[rows] = object_array([*periods, None])[codes]
         known = [np.nan if p is None else p.ordinal for p in periods]
         ordinals[rows] = np.array([*known, np.nan])[codes]
-        for idx in rows_of(-1).tolist():
+        for idx in rows_of(-1):
             out.at(
                 records.table, idx, "period", "missing-value", "the period is empty; it is required"
             )
     return parsed, ordinals
-
-
-def _parse_one_period(
-    raw: Any,
-    freq: Frequency,
-    fiscal: int,
-    table: Table,
-    rows_of: Callable[[], Any],
-    out: ProblemCollector,
-) -> Any:
-    """``rows_of`` finds the records holding ``raw``; only needed when there is a problem."""
-    try:
-        label = label_of(raw)
-        period = conform(label, freq, fiscal)
-    except PeriodError as exc:
-        for idx in rows_of().tolist():
-            out.at(table, idx, "period", exc.code, str(exc), raw)
-        return None
-    if label.from_text_date:
-        for idx in rows_of().tolist():
-            out.at(
-                table,
-                idx,
-                "period",
-                "date-as-text",
-                f"'{raw}' is a date typed as text; read as {period}; a real date cell or a "
-                "period label such as 2024-Q1 is safer",
-                raw,
-                Severity.WARNING,
-            )
-    return period
 
 
 def _fill_values(records: SheetRecords, out: ProblemCollector) -> SheetRecords:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import shutil
 import zipfile
 from typing import IO, Any
@@ -26,7 +27,9 @@ class _UndatedZip(zipfile.ZipFile):
 
     def write(self, filename: Any, arcname: Any = None, *args: Any, **kwargs: Any) -> None:
         # openpyxl writes each worksheet from a temporary file: copy it in, still streamed.
-        with open(filename, "rb") as source, self.open(_entry(arcname), "w") as target:
+        entry = _entry(arcname)
+        entry.file_size = os.path.getsize(filename)  # so that a huge sheet gets ZIP64
+        with open(filename, "rb") as source, self.open(entry, "w") as target:
             shutil.copyfileobj(source, target)
 
 

@@ -193,6 +193,12 @@ def test_xlsx_has_a_sheet_per_table_charts_and_no_formulas(cli, tmp_path):
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["Summary", *TABLES, "Chart data"]
     assert len(wb["Summary"]._charts) == 1  # one indicator
+    summary = wb["Summary"]
+    assert summary["A1"].value == "Network summary" and summary["A1"].font.b
+    assert summary["A2"].value == "4 files: 4 ok, 0 invalid, 0 unreadable"
+    assert [c.value for c in summary[6]][:2] == ["agency_id", "agency_name"]
+    assert summary.freeze_panes == "A7"  # below the agencies' header
+    assert wb["results"].auto_filter.ref.startswith("A1:")
     agencies = wb["agencies"]
     assert agencies.freeze_panes == "A2"
     names = [agencies.cell(row=r, column=2) for r in (2, 3)]

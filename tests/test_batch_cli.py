@@ -241,3 +241,35 @@ def _has_children(pid: int) -> bool:
         return bool(Path(f"/proc/{pid}/task/{pid}/children").read_text().split())
     except OSError:
         return False
+
+
+def test_control_characters_from_a_workbook_cannot_break_the_excel_output(cli, tmp_path):
+    # A workbook stores an invisible control character as _x0007_, and python-calamine
+    # decodes it; Excel files cannot hold one, and openpyxl refuses it with an error.
+    folder = tmp_path / "returns"
+    write_return(
+        folder / "AG01_2024-Q1.xlsx",
+        agency_id="AG01",
+        agency={"agency_name": "North_x0007_shore"},
+        results=[("P1", "2024-Q1", None, 40, 50)],
+    )
+    write_return(
+        folder / "AG02_2024-Q1.xlsx",
+        agency_id="AG02",
+        results=[("P1", "2024-Q1", "4_x0007_0", None, None)],
+    )
+    out = tmp_path / "network.xlsx"
+    result = cli("batch", folder, "-o", out)
+    assert result.exit_code == 1, result.stderr  # AG02's value is not a number
+    assert "internal error" not in result.stderr
+    wb = openpyxl.load_workbook(out)
+    assert wb["agencies"]["B2"].value == "Northshore"  # names lose the invisible character
+    first_errors = [row[7] for row in wb["files"].iter_rows(min_row=2, values_only=True)]
+    assert first_errors[0] is None
+    assert "'4\ufffd0' is not a number" in first_errors[1]  # a quoted cell shows it
+    assert (
+        cli(
+            "score", folder / "AG01_2024-Q1.xlsx", "-f", "xlsx", "-o", tmp_path / "s.xlsx"
+        ).exit_code
+        == 0
+    )

@@ -48,3 +48,11 @@ def test_a_number_column_is_a_float_array_with_nan_for_blanks():
     assert typed[0] == 1.5 and typed[2] == 2000.0
     assert math.isnan(typed[1]) and math.isnan(typed[3])
     assert errors == []
+
+
+def test_text_loses_invisible_control_characters():
+    from cipms_cli.workbook.cells import to_text
+
+    assert to_text("North\x07shore  Centre\t") == "Northshore Centre"
+    assert to_text("\x07\x1f") is None  # nothing visible: blank
+    assert to_text("Café ✓") == "Café ✓"

@@ -21,6 +21,7 @@ from cipms_cli.batch.tables import (
 )
 from cipms_cli.errors import OutputError
 from cipms_cli.output.formats import csv_lines, to_json, to_jsonl_line
+from cipms_cli.output.safe import xlsx_value
 
 STDOUT_CSV_TABLE = "scores"
 
@@ -194,7 +195,7 @@ def _summary_sheet(ws: Any, result: BatchResult, tables: dict[str, list[Row]]) -
     ws.freeze_panes = f"A{len(lines) + 4}"  # below the agencies' header
     ws.append([_styled(WriteOnlyCell(ws, "Network summary"), font=TITLE_FONT)])
     for line in lines:
-        ws.append([line])
+        ws.append([_cell_value(line)])
     ws.append([_styled(WriteOnlyCell(ws, "Agencies"), font=Font(bold=True))])
     _append_table(ws, rows, SUMMARY_AGENCY_COLUMNS)
 
@@ -253,7 +254,7 @@ def _append_table(ws: Any, rows: list[Row], columns: list[str]) -> None:
 
 
 def _cell_value(value: Any) -> Any:
-    return str(value) if isinstance(value, list | tuple | dict) else value
+    return xlsx_value(str(value) if isinstance(value, list | tuple | dict) else value)
 
 
 def _styled(cell: Any, **style: Any) -> Any:

@@ -7,6 +7,7 @@ can become a formula in a spreadsheet (CSV/formula injection, OWASP).
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -33,6 +34,18 @@ def markdown_cell(value: Any) -> str:
 
 def xlsx_text(cell: Any, value: Any) -> None:
     """Set an openpyxl cell so that a formula-looking string stays literal text."""
-    cell.value = value
+    cell.value = xlsx_value(value)
     if looks_like_formula(value):
         cell.data_type = "s"
+
+
+# The control characters XML 1.0 cannot hold, which openpyxl refuses with an error.
+_NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def xlsx_value(value: Any) -> Any:
+    """A value an Excel cell can hold: a control character in text (a file name, or a
+    raw cell quoted in a problem) becomes U+FFFD, visibly, instead of failing the file."""
+    if isinstance(value, str) and not value.isprintable():
+        return _NOT_IN_XML.sub("\ufffd", value)
+    return value

@@ -38,7 +38,16 @@ def to_text(value: Any) -> str | None:
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    return " ".join(str(value).split())
+    text = " ".join(str(value).split())
+    if not text.isprintable():
+        # Invisible control characters (a workbook stores them as _x0007_ and
+        # python-calamine decodes them) mean nothing in a name or note, and no Excel
+        # output can hold them.
+        text = " ".join(_CONTROL_CHARACTERS.sub("", text).split())
+    return text or None
+
+
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def to_number(value: Any) -> float | None:

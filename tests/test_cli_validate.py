@@ -407,3 +407,25 @@ def test_a_period_typed_as_a_text_date_warns_alike_on_both_sheets(cli, tmp_path)
             "B4",
         ): f"'30/06/2024' is a date typed as text; it was read as 2024-06-30, in 2024-Q2, {safer}",
     }
+
+
+def test_a_date_cell_no_date_can_hold_is_reported_not_a_crash(cli, tmp_path, examples):
+    # python-calamine panics (a BaseException, not an Exception) converting such a cell.
+    wb = openpyxl.load_workbook(hostile.io.BytesIO(minimal_workbook()))
+    ws = wb.create_sheet("Learners")
+    ws.append(["learner_id", "goal_path", "start_date"])
+    ws.append(["L1", "Employment", -1e308])
+    ws["C2"].number_format = "yyyy-mm-dd"
+    path = write(tmp_path, "far-date.xlsx", hostile.save(wb))
+
+    result = cli("validate", path)
+    assert result.exit_code == 3
+    assert "sheet 'Learners' could not be read" in result.stdout
+    assert "type a real date there" in result.stdout
+
+    batch = cli("batch", path, examples / "returns" / "AG01_2023-Q3.xlsx", "-f", "json")
+    assert batch.exit_code == 1
+    statuses = {
+        f["path"].rsplit("/", 1)[-1]: f["status"] for f in json.loads(batch.stdout)["files"]
+    }
+    assert statuses == {"far-date.xlsx": "unreadable", "AG01_2023-Q3.xlsx": "ok"}

@@ -36,6 +36,8 @@ class RawWorkbook:
     _book: CalamineWorkbook = field(repr=False)
     _data: bytes = field(default=b"", repr=False)  # the file, for a second parser handle
     _cache: dict[str, list[list[Cell]]] = field(default_factory=dict, repr=False)
+    # A sheet that failed is not parsed again: a panic in calamine prints to stderr each time.
+    _failed: dict[str, UnreadableInput] = field(default_factory=dict, repr=False)
     _beside: Future[None] | None = field(default=None, repr=False)
     _beside_sheets: frozenset[str] = frozenset()
 
@@ -76,12 +78,14 @@ class RawWorkbook:
         """All rows from A1, so that ``rows[i][j]`` is Excel row ``i + 1``, column ``j``."""
         if sheet in self._beside_sheets and self._beside is not None:
             self._beside.result()
+        if sheet in self._failed:
+            raise self._failed[sheet]
         if sheet not in self._cache:
             self._cache[sheet] = self._parse(self._book, sheet)
         return self._cache[sheet]
 
     def _parse_beside(self, sheets: list[str]) -> None:
-        # A sheet that fails here is parsed again, and reported, by the read that needs it.
+        # A sheet that fails here is reported by the read that needs it.
         with contextlib.suppress(UnreadableInput):
             book = _calamine(self._data, self.path)
             for sheet in sheets:
@@ -91,13 +95,22 @@ class RawWorkbook:
     def _parse(self, book: CalamineWorkbook, sheet: str) -> list[list[Cell]]:
         try:
             rows: list[list[Cell]] = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
-        except Exception as exc:  # calamine raises its own error types
-            raise UnreadableInput(
-                f"sheet '{sheet}' could not be read ({exc}); re-save the file in Excel "
-                "or LibreOffice",
+        except BaseException as exc:  # calamine raises its own error types, and panics
+            if not _calamine_failed(exc):
+                raise
+            fix = (
+                "a date-formatted cell holds a number no date can have (Excel shows it as "
+                "#####); type a real date there"
+                if "TimeDelta" in str(exc)
+                else "re-save the file in Excel or LibreOffice"
+            )
+            failure = UnreadableInput(
+                f"sheet '{sheet}' could not be read ({exc}); {fix}",
                 code="corrupt-file",
                 path=self.path,
-            ) from exc
+            )
+            self._failed[sheet] = failure
+            raise failure from exc
         return rows
 
 
@@ -178,9 +191,18 @@ def _open_book(
 def _calamine(data: bytes, name: str) -> CalamineWorkbook:
     try:
         return CalamineWorkbook.from_object(io.BytesIO(data))
-    except Exception as exc:
+    except BaseException as exc:
+        if not _calamine_failed(exc):
+            raise
         raise UnreadableInput(
             f"the file could not be opened as a spreadsheet ({exc}); re-save it as .xlsx",
             code="corrupt-file",
             path=name,
         ) from exc
+
+
+def _calamine_failed(exc: BaseException) -> bool:
+    """An error of python-calamine's, not an interrupt: pyo3 turns a panic in its Rust code
+    (a date-formatted cell far out of range makes one) into a PanicException, which is a
+    BaseException so that ``except Exception`` lets it through and stops the whole run."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"

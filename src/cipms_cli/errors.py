@@ -41,3 +41,10 @@ class TemplateError(CipmsError):
     """A user template is unsafe or failed to render (exit 1)."""
 
     code = "template"
+
+
+def is_failure(exc: BaseException) -> bool:
+    """An error, not an interrupt or an exit. pyo3 turns a panic in a Rust library's code
+    (python-calamine panics on a date-formatted cell far out of range) into a
+    PanicException, a BaseException that ``except Exception`` lets through."""
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"

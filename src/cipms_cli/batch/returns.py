@@ -20,7 +20,7 @@ import pandas as pd
 from pandas.api.extensions import ExtensionDtype
 from pandas.core.dtypes.cast import maybe_box_native  # type: ignore[attr-defined]
 
-from cipms_cli.errors import UnreadableInput
+from cipms_cli.errors import UnreadableInput, is_failure
 from cipms_cli.periods import Period, PeriodError, parse_as_of
 from cipms_cli.problems import Problem, Severity, column_letter
 from cipms_cli.settings import Settings
@@ -206,7 +206,9 @@ def read_return(path: str) -> FileReturn:
         cells = _cell_finder(book, report.data.sheets.get("Results") if report.data else None)
     except UnreadableInput as exc:
         return unreadable(path, exc.code, exc.message)
-    except Exception as exc:  # a reader bug on one odd file must not stop the batch
+    except BaseException as exc:  # a reader bug on one odd file must not stop the batch
+        if not is_failure(exc):
+            raise
         return unreadable(path, "read-failed", f"could not be read ({type(exc).__name__}: {exc})")
     return _from_report(path, report, cells)
 

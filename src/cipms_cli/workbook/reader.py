@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
-from cipms_cli.errors import UnreadableInput
+from cipms_cli.errors import UnreadableInput, is_failure
 from cipms_cli.workbook.cellscan import CellFlag, scan_cells, uses_1904_dates
 from cipms_cli.workbook.guard import Sniffed, load_input, sniff_package
 
@@ -96,7 +96,7 @@ class RawWorkbook:
         try:
             rows: list[list[Cell]] = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
         except BaseException as exc:  # calamine raises its own error types, and panics
-            if not _calamine_failed(exc):
+            if not is_failure(exc):
                 raise
             fix = (
                 "a date-formatted cell holds a number no date can have (Excel shows it as "
@@ -192,17 +192,10 @@ def _calamine(data: bytes, name: str) -> CalamineWorkbook:
     try:
         return CalamineWorkbook.from_object(io.BytesIO(data))
     except BaseException as exc:
-        if not _calamine_failed(exc):
+        if not is_failure(exc):
             raise
         raise UnreadableInput(
             f"the file could not be opened as a spreadsheet ({exc}); re-save it as .xlsx",
             code="corrupt-file",
             path=name,
         ) from exc
-
-
-def _calamine_failed(exc: BaseException) -> bool:
-    """An error of python-calamine's, not an interrupt: pyo3 turns a panic in its Rust code
-    (a date-formatted cell far out of range makes one) into a PanicException, which is a
-    BaseException so that ``except Exception`` lets it through and stops the whole run."""
-    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"

@@ -145,9 +145,13 @@ def test_spilled_lines_come_back_as_they_were():
     assert other.csv_text(spool) == "first spilled\n" and len(other) == 1
     with pytest.raises(AssertionError):
         other.csv_lines(spool)  # spilled without where each line ends
-    records = Rows([{"a": 1}])
-    records.spill(spool)  # records are never spilled
-    assert records.records == [{"a": 1}] and not records.encoded
+    records = Rows([{"a": 1, "b": None}, {"a": 2, "b": "x"}])
+    records.spill(spool)  # records wait in the spool too, pickled
+    assert records.records == [] and len(records) == 2 and not records.encoded
+    assert records.records_from(spool) == [{"a": 1, "b": None}, {"a": 2, "b": "x"}]
+    assert Rows([{"a": 3}]).records_from(spool) == [{"a": 3}]  # not spilled
+    with pytest.raises(AssertionError):
+        rows.records_from(spool)  # lines, not records
 
 
 def test_parted_table_gives_each_agencys_chunks_in_agency_then_part_order():

@@ -69,9 +69,10 @@ class Rows:
 
     records: list[Row] = field(default_factory=list)
     lines: list[str] | None = None
-    spilled: Span | None = None  # the lines, joined
+    spilled: Span | None = None  # the lines, joined; or the records, pickled
     sizes: array[int] | None = None  # each spilled line's length, when kept
-    count: int = 0  # of spilled lines
+    count: int = 0  # of spilled lines or records
+    pickled: bool = False  # the records were spilled, not lines
 
     @classmethod
     def of(cls, records: list[Row], columns: list[str], encode: bool) -> Rows:
@@ -81,7 +82,7 @@ class Rows:
 
     @property
     def encoded(self) -> bool:
-        return self.lines is not None or self.spilled is not None
+        return self.lines is not None or (self.spilled is not None and not self.pickled)
 
     def __len__(self) -> int:
         if self.spilled is not None:
@@ -89,15 +90,24 @@ class Rows:
         return len(self.lines) if self.lines is not None else len(self.records)
 
     def spill(self, spool: Spool, keep_lines: bool = False) -> None:
-        """The lines to the spool; ``keep_lines`` keeps where each ends, for a writer that
-        needs them one by one (``csv_lines``), not only as text (``csv_text``)."""
+        """The lines, or the records, to the spool; ``keep_lines`` keeps where each line
+        ends, for a writer that needs them one by one (``csv_lines``), not only as text
+        (``csv_text``)."""
         if self.lines is None:
+            if self.records:
+                self.spilled, self.count = spool.put_object(self.records), len(self.records)
+                self.pickled, self.records = True, []
             return
         self.spilled = spool.put("".join(self.lines).encode())
         self.count = len(self.lines)
         if keep_lines:
             self.sizes = array("I", map(len, self.lines))
         self.lines = None
+
+    def records_from(self, spool: Spool) -> list[Row]:
+        """The records, from the spool if they were spilled."""
+        assert not self.encoded, "the batch was run for encode_csv, not records"
+        return spool.get_object(self.spilled) if self.spilled is not None else self.records
 
     def csv_text(self, spool: Spool) -> str:
         """The CSV lines as one text, from the spool if they were spilled."""

@@ -154,14 +154,10 @@ def problems_rows(result: BatchResult) -> list[Row]:
     ]
 
 
-def _agency_records(result: BatchResult, table: Callable[[AgencyRows], Rows]) -> list[Row]:
+def _agency_records(result: BatchResult, table: Callable[[AgencyRows], Rows]) -> Iterator[Row]:
     """A per-agency table's records, agency by agency (agencies come sorted by id)."""
-    records = []
     for agency_rows in result.rows.values():
-        rows = table(agency_rows)
-        assert not rows.encoded, "the batch was run for records, not encode_csv"
-        records.extend(rows.records)
-    return records
+        yield from table(agency_rows).records_from(result.spool)
 
 
 def agencies_rows(result: BatchResult) -> list[Row]:

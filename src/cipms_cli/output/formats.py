@@ -48,6 +48,46 @@ def to_json(document: Any) -> str:
     return orjson.dumps(document, default=_default, option=indented).decode() + "\n"
 
 
+@dataclasses.dataclass(frozen=True)
+class Streamed:
+    """A document member whose items ``write_json`` writes one at a time (a table of a
+    million rows is never held whole, as objects or as text)."""
+
+    items: Iterable[Any]
+
+
+def write_json(out: IO[str], document: dict[str, Any]) -> None:
+    """``to_json(document)``, written a member at a time, and a ``Streamed`` member an
+    item at a time, indented as orjson indents the whole."""
+    separator = "{\n"
+    for key, value in document.items():
+        out.write(f"{separator}  {_dumps(key)}: ")
+        separator = ",\n"
+        if isinstance(value, Streamed):
+            _write_array(out, value.items)
+        else:
+            out.write(_nested(_dumps(value, orjson.OPT_INDENT_2), 1))
+    out.write("{}\n" if separator == "{\n" else "\n}\n")
+
+
+def _write_array(out: IO[str], items: Iterable[Any]) -> None:
+    separator = "[\n"
+    for item in items:
+        out.write(f"{separator}    {_nested(_dumps(item, orjson.OPT_INDENT_2), 2)}")
+        separator = ",\n"
+    out.write("[]" if separator == "[\n" else "\n  ]")
+
+
+def _dumps(value: Any, option: int = 0) -> str:
+    return orjson.dumps(value, default=_default, option=_OPTIONS | option).decode()
+
+
+def _nested(text: str, depth: int) -> str:
+    """JSON text indented as if it stood ``depth`` levels down (JSON strings hold no
+    raw line breaks, so every one is between tokens)."""
+    return text.replace("\n", "\n" + "  " * depth)
+
+
 def to_jsonl_line(document: Any) -> str:
     return orjson.dumps(document, default=_default, option=_OPTIONS).decode() + "\n"
 

@@ -215,6 +215,22 @@ def test_broken_pipe_is_quiet(returns):
     assert "BrokenPipe" not in done.stderr
 
 
+def test_a_reader_leaving_early_does_not_hide_an_invalid_file(examples):
+    # The JSON of the example returns (with one invalid file) is far larger than a pipe holds.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cipms_cli", "batch", str(examples / "returns"), "-f", "json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.readline() == b"{\n"
+    process.stdout.close()  # as `| head -1` does
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 1
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr
+    assert stderr.splitlines()[-1] == "cipms: 96 files: 95 ok, 1 invalid, 0 unreadable"
+
+
 def test_ctrl_c_exits_130_and_leaves_no_partial_output(examples, tmp_path):
     out = tmp_path / "tables"
     process = subprocess.Popen(

@@ -14,13 +14,16 @@ from cipms_cli.batch.tables import (
     SCHEMA_VERSION,
     TABLES,
     Row,
+    build_table,
     columns_of,
     csv_table,
     file_row,
     summary,
+    summary_of,
+    table_rows,
 )
 from cipms_cli.errors import OutputError
-from cipms_cli.output.formats import csv_lines, to_json, to_jsonl_line
+from cipms_cli.output.formats import Streamed, csv_lines, to_jsonl_line, write_json
 from cipms_cli.output.safe import xlsx_value
 
 STDOUT_CSV_TABLE = "scores"
@@ -67,13 +70,17 @@ def write_csv_folder(folder: Path, result: BatchResult, inputs: Iterable[str]) -
 # --- JSON and JSON lines -------------------------------------------------------
 
 
-def json_text(result: BatchResult, tables: dict[str, list[Row]]) -> str:
+def write_json_document(out: IO[str], result: BatchResult) -> None:
+    """The JSON document, a table row at a time: the per-agency tables are never held
+    whole, nor the document's text."""
+    problems = build_table(result, "problems")
     document: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
-        "summary": summary(result, tables),
+        "summary": summary_of(result, table_rows(result, "results"), problems),
     }
-    document.update(tables)
-    return to_json(document)
+    for name in TABLES:
+        document[name] = problems if name == "problems" else Streamed(table_rows(result, name))
+    write_json(out, document)
 
 
 def jsonl_line(ret: FileReturn) -> str:

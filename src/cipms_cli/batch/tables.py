@@ -35,7 +35,13 @@ def build_tables(result: BatchResult) -> dict[str, list[Row]]:
 
 def build_table(result: BatchResult, name: str) -> list[Row]:
     """One table's rows; a writer that needs one table at a time builds only that one."""
-    return list(_BUILDERS[name](result))
+    return list(table_rows(result, name))
+
+
+def table_rows(result: BatchResult, name: str) -> Iterable[Row]:
+    """One table's rows, made as they are taken where the table allows (the per-agency
+    tables come from the spool an agency at a time)."""
+    return _BUILDERS[name](result)
 
 
 LEARNER_TABLES = ("scores", "agencies")  # the tables that can carry lsa_* columns
@@ -98,20 +104,25 @@ def _scores_lines(result: BatchResult, extra: list[str]) -> Iterator[str]:
 
 
 def summary(result: BatchResult, tables: dict[str, list[Row]]) -> dict[str, Any]:
+    return summary_of(result, tables["results"], tables["problems"])
+
+
+def summary_of(result: BatchResult, results: Iterable[Row], problems: list[Row]) -> dict[str, Any]:
+    """The batch in figures; ``results`` is taken once, row by row."""
+    periods = set()
+    for row in results:
+        periods.add((row["indicator_id"], row["period_end"], row["period"]))
     return {
         "files": len(result.files),
         "ok": result.count(FileStatus.OK),
         "invalid": result.count(FileStatus.INVALID),
         "unreadable": result.count(FileStatus.UNREADABLE),
         "agencies": len(result.agencies),
-        "indicators": len({r["indicator_id"] for r in tables["results"]}),
-        "periods": [
-            label
-            for _, label in sorted({(r["period_end"], r["period"]) for r in tables["results"]})
-        ],
+        "indicators": len({indicator for indicator, _, _ in periods}),
+        "periods": [label for _, label in sorted({(end, label) for _, end, label in periods})],
         "as_of": result.as_of_text,
-        "errors": sum(p["severity"] == "error" for p in tables["problems"]),
-        "warnings": sum(p["severity"] == "warning" for p in tables["problems"]),
+        "errors": sum(p["severity"] == "error" for p in problems),
+        "warnings": sum(p["severity"] == "warning" for p in problems),
         "all_ok": result.all_ok,
     }
 

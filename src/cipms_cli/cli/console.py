@@ -62,7 +62,7 @@ def handled() -> Iterator[None]:
     except typer.Exit:
         raise
     except BrokenPipeError:
-        _silence_broken_pipe()
+        silence_broken_pipe()
         raise typer.Exit(ExitCode.OK) from None
     except KeyboardInterrupt:
         err("interrupted")
@@ -87,7 +87,7 @@ def _report(exc: Exception, code: ExitCode) -> None:
     raise typer.Exit(code) from None
 
 
-def _silence_broken_pipe() -> None:
+def silence_broken_pipe() -> None:
     # The reader went away (e.g. `| head`); point stdout at devnull so the final flush is quiet.
     with contextlib.suppress(OSError):
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import IO
 
 from cipms_cli.errors import UsageError
 
@@ -47,6 +48,20 @@ def emit_text(text: str, output: Path | None, inputs: Sequence[str]) -> None:
     from cipms_cli.output.atomic import write_text
 
     write_text(output, text, inputs)
+
+
+def emit_stream(
+    write: Callable[[IO[str]], None], output: Path | None, inputs: Sequence[str]
+) -> None:
+    """``emit_text`` for a writer that writes its text a piece at a time."""
+    if output is None:
+        write(sys.stdout)
+        sys.stdout.flush()
+        return
+    from cipms_cli.output.atomic import atomic_open
+
+    with atomic_open(output, "w", inputs) as handle:
+        write(handle)
 
 
 def emit_bytes(data: bytes, output: Path | None, inputs: Sequence[str]) -> None:

@@ -85,7 +85,12 @@ def batch(
                     encode_csv=chosen == BatchFormat.CSV,
                 )
         if chosen != BatchFormat.JSONL:
-            _write(result, chosen, output, files)
+            try:
+                _write(result, chosen, output, files)
+            except BrokenPipeError:
+                # The reader left early (`| head`): the files' verdict still decides the
+                # exit status, so that a script with pipefail sees an invalid file.
+                console.silence_broken_pipe()
         reporter.report(result)
         raise typer.Exit(ExitCode.OK if result.all_ok else ExitCode.INVALID)
 
@@ -136,7 +141,7 @@ def _stream_jsonl(
 def _write(result: BatchResult, chosen: str, output: Path | None, files: list[str]) -> None:
     from cipms_cli.batch import outputs
     from cipms_cli.batch.tables import build_tables
-    from cipms_cli.cli.emit import emit_bytes, emit_text
+    from cipms_cli.cli.emit import emit_bytes, emit_stream, emit_text
 
     if chosen == BatchFormat.CSV:
         if output is None or output.suffix.lower() == ".csv":
@@ -144,10 +149,11 @@ def _write(result: BatchResult, chosen: str, output: Path | None, files: list[st
         else:
             outputs.write_csv_folder(output, result, files)
         return
-    tables = build_tables(result)
     if chosen == BatchFormat.JSON:
-        emit_text(outputs.json_text(result, tables), output, files)
-    elif chosen == BatchFormat.XLSX:
+        emit_stream(lambda out: outputs.write_json_document(out, result), output, files)
+        return
+    tables = build_tables(result)
+    if chosen == BatchFormat.XLSX:
         emit_bytes(outputs.xlsx_bytes(result, tables), output, files)
     elif chosen == BatchFormat.MD:
         emit_text(outputs.markdown_text(result, tables), output, files)

@@ -107,18 +107,25 @@ def jsonl_line(ret: FileReturn) -> str:
 # --- Markdown --------------------------------------------------------------------
 
 
-def markdown_text(result: BatchResult, tables: dict[str, list[Row]]) -> str:
+def markdown_text(result: BatchResult) -> str:
     from cipms_cli.reports.templates import shipped_environment
 
     env = shipped_environment()
-    return env.get_template("batch.md.j2").render(**report_context(result, tables))
+    return env.get_template("batch.md.j2").render(**report_context(result))
 
 
-def report_context(result: BatchResult, tables: dict[str, list[Row]]) -> dict[str, Any]:
+REPORT_TABLES = ("files", "problems", "agencies", "benchmarks", "rollups")
+
+
+def report_context(result: BatchResult) -> dict[str, Any]:
+    """What the network report shows. It needs none of the per-agency tables whole: the
+    results are counted as they come, and only the agency benchmarks outside the funnel
+    limits are kept."""
+    tables = {name: build_table(result, name) for name in REPORT_TABLES}
     latest_benchmarks = _latest_rows(tables["benchmarks"], ("indicator_id",))
     latest_periods = {(r["indicator_id"], r["period"]) for r in latest_benchmarks}
     return {
-        "summary": summary(result, tables),
+        "summary": summary_of(result, table_rows(result, "results"), tables["problems"]),
         "failed": [f for f in tables["files"] if f["status"] != "ok"],
         "errors": [p for p in tables["problems"] if p["severity"] == "error"],
         "warnings": [p for p in tables["problems"] if p["severity"] == "warning"],
@@ -129,7 +136,7 @@ def report_context(result: BatchResult, tables: dict[str, list[Row]]) -> dict[st
         "benchmarks": latest_benchmarks,
         "outliers": [
             r
-            for r in tables["agency_benchmarks"]
+            for r in table_rows(result, "agency_benchmarks")
             if r["funnel_flag"] not in (None, "within")
             and (r["indicator_id"], r["period"]) in latest_periods
         ],

@@ -151,12 +151,10 @@ def _write(result: BatchResult, chosen: str, output: Path | None, files: list[st
         return
     if chosen == BatchFormat.JSON:
         emit_stream(lambda out: outputs.write_json_document(out, result), output, files)
-        return
-    tables = build_tables(result)
-    if chosen == BatchFormat.XLSX:
-        emit_bytes(outputs.xlsx_bytes(result, tables), output, files)
     elif chosen == BatchFormat.MD:
-        emit_text(outputs.markdown_text(result, tables), output, files)
+        emit_text(outputs.markdown_text(result), output, files)
+    elif chosen == BatchFormat.XLSX:
+        emit_bytes(outputs.xlsx_bytes(result, build_tables(result)), output, files)
 
 
 class _Reporter:

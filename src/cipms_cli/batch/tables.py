@@ -71,18 +71,25 @@ def csv_table(result: BatchResult, name: str) -> tuple[list[str], Iterable[str]]
     if name == "agency_benchmarks":
         return AGENCY_BENCHMARKS_COLUMNS, result.agency_benchmarks.csv_text()
     if name == "scores":
-        extra = _learner_columns(
-            score.learners
-            for agency_id, score in result.scores.items()
-            if len(result.rows[agency_id].scores)  # as the records: on an agency's rows
-        )
-        return [*SCORES_COLUMNS, *extra], _scores_lines(result, extra)
+        columns = scores_columns(result)
+        return columns, _scores_lines(result, columns[len(SCORES_COLUMNS) :])
     if name in LEARNER_TABLES:
         rows: Iterable[Row] = build_table(result, name)
         columns = columns_of(name, list(rows))
     else:  # fixed columns: the rows can be made as they are written
         rows, columns = _BUILDERS[name](result), TABLES[name]
     return columns, csv_record_lines(rows, columns)
+
+
+def scores_columns(result: BatchResult) -> list[str]:
+    """The scores table's columns, without making its rows: the ``lsa_*`` columns are those
+    of the agencies' learner figures, as on their rows."""
+    extra = _learner_columns(
+        score.learners
+        for agency_id, score in result.scores.items()
+        if len(result.rows[agency_id].scores)  # as the records: on an agency's rows
+    )
+    return [*SCORES_COLUMNS, *extra]
 
 
 def _results_text(result: BatchResult) -> Iterator[str]:
@@ -101,10 +108,6 @@ def _scores_lines(result: BatchResult, extra: list[str]) -> Iterator[str]:
         # first cell, whose comma then joins them to the rest of the row.
         suffix = next(csv_lines([["", *(score.learners.get(c) for c in extra)]]))[:-1]
         yield from (line[:-1] + suffix + "\n" for line in lines)
-
-
-def summary(result: BatchResult, tables: dict[str, list[Row]]) -> dict[str, Any]:
-    return summary_of(result, tables["results"], tables["problems"])
 
 
 def summary_of(result: BatchResult, results: Iterable[Row], problems: list[Row]) -> dict[str, Any]:

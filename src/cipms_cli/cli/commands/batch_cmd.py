@@ -140,7 +140,6 @@ def _stream_jsonl(
 
 def _write(result: BatchResult, chosen: str, output: Path | None, files: list[str]) -> None:
     from cipms_cli.batch import outputs
-    from cipms_cli.batch.tables import build_tables
     from cipms_cli.cli.emit import emit_bytes, emit_stream, emit_text
 
     if chosen == BatchFormat.CSV:
@@ -154,7 +153,7 @@ def _write(result: BatchResult, chosen: str, output: Path | None, files: list[st
     elif chosen == BatchFormat.MD:
         emit_text(outputs.markdown_text(result), output, files)
     elif chosen == BatchFormat.XLSX:
-        emit_bytes(outputs.xlsx_bytes(result, build_tables(result)), output, files)
+        emit_bytes(outputs.xlsx_bytes(result), output, files)
 
 
 class _Reporter:

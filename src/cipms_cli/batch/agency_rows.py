@@ -69,10 +69,10 @@ class Rows:
 
     records: list[Row] = field(default_factory=list)
     lines: list[str] | None = None
-    spilled: Span | None = None  # the lines, joined; or the records, pickled
+    spilled: Span | None = None  # the lines, joined
     sizes: array[int] | None = None  # each spilled line's length, when kept
+    spilled_records: Span | None = None  # the records, pickled
     count: int = 0  # of spilled lines or records
-    pickled: bool = False  # the records were spilled, not lines
 
     @classmethod
     def of(cls, records: list[Row], columns: list[str], encode: bool) -> Rows:
@@ -82,10 +82,10 @@ class Rows:
 
     @property
     def encoded(self) -> bool:
-        return self.lines is not None or (self.spilled is not None and not self.pickled)
+        return self.lines is not None or self.spilled is not None
 
     def __len__(self) -> int:
-        if self.spilled is not None:
+        if self.spilled is not None or self.spilled_records is not None:
             return self.count
         return len(self.lines) if self.lines is not None else len(self.records)
 
@@ -95,8 +95,8 @@ class Rows:
         (``csv_text``)."""
         if self.lines is None:
             if self.records:
-                self.spilled, self.count = spool.put_object(self.records), len(self.records)
-                self.pickled, self.records = True, []
+                self.spilled_records = spool.put_object(self.records)
+                self.count, self.records = len(self.records), []
             return
         self.spilled = spool.put("".join(self.lines).encode())
         self.count = len(self.lines)
@@ -107,7 +107,10 @@ class Rows:
     def records_from(self, spool: Spool) -> list[Row]:
         """The records, from the spool if they were spilled."""
         assert not self.encoded, "the batch was run for encode_csv, not records"
-        return spool.get_object(self.spilled) if self.spilled is not None else self.records
+        if self.spilled_records is None:
+            return self.records
+        records: list[Row] = spool.get_object(self.spilled_records)
+        return records
 
     def csv_text(self, spool: Spool) -> str:
         """The CSV lines as one text, from the spool if they were spilled."""

@@ -254,18 +254,12 @@ def _append_table(ws: Any, rows: Iterable[Row], columns: list[str]) -> int:
     """A header row in the header style, then the rows: numbers formatted, and text that
     looks like a formula kept as text. Gives the number of rows."""
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment
 
     from cipms_cli.output.safe import looks_like_formula
-    from cipms_cli.workbook.blank import HEADER_FILL, HEADER_FONT
+    from cipms_cli.workbook.blank import HEADER_ALIGNMENT, HEADER_FILL, HEADER_FONT
 
-    centred = Alignment(vertical="center")
-    ws.append(
-        [
-            _styled(WriteOnlyCell(ws, name), font=HEADER_FONT, fill=HEADER_FILL, alignment=centred)
-            for name in columns
-        ]
-    )
+    style = {"font": HEADER_FONT, "fill": HEADER_FILL, "alignment": HEADER_ALIGNMENT}
+    ws.append([_styled(WriteOnlyCell(ws, name), **style) for name in columns])
     count = 0
     for count, row in enumerate(rows, start=1):  # noqa: B007 (the count is the result)
         cells: list[Any] = []

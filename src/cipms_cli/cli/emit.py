@@ -41,19 +41,14 @@ def resolve_format(
 
 
 def emit_text(text: str, output: Path | None, inputs: Sequence[str]) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    from cipms_cli.output.atomic import write_text
-
-    write_text(output, text, inputs)
+    emit_stream(lambda out: out.write(text), output, inputs)
 
 
 def emit_stream(
-    write: Callable[[IO[str]], None], output: Path | None, inputs: Sequence[str]
+    write: Callable[[IO[str]], object], output: Path | None, inputs: Sequence[str]
 ) -> None:
-    """``emit_text`` for a writer that writes its text a piece at a time."""
+    """Text to stdout, or atomically to ``output``, from a writer that may write it a
+    piece at a time."""
     if output is None:
         write(sys.stdout)
         sys.stdout.flush()

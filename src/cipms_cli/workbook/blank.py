@@ -20,6 +20,7 @@ HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
 REQUIRED_FILL = PatternFill("solid", fgColor="C00000")
 TITLE_FONT = Font(bold=True, size=14)
+HEADER_ALIGNMENT = Alignment(vertical="center")
 
 DROPDOWNS: dict[str, type[StrEnum]] = {
     "direction": Direction,
@@ -40,7 +41,7 @@ def style_header(ws: Worksheet, row: int, names: list[str], required: set[str]) 
         cell = ws.cell(row=row, column=j, value=name)
         cell.font = HEADER_FONT
         cell.fill = REQUIRED_FILL if name in required else HEADER_FILL
-        cell.alignment = Alignment(vertical="center")
+        cell.alignment = HEADER_ALIGNMENT
         ws.column_dimensions[get_column_letter(j)].width = max(12, min(45, len(name) + 6))
     ws.freeze_panes = ws.cell(row=row + 1, column=1)
 
